@@ -1,0 +1,66 @@
+"""The append-only audit log.
+
+Rows are only ever inserted (the migration adds triggers that refuse UPDATE and DELETE on SQLite).
+`seq` orders the chain; `prev_hash`/`row_hash` are left empty for now and are meant for the SM3-HMAC
+chain of a later issue: row_hash = HMAC-SM3(key, prev_hash ‖ canonical row), so any edit or gap shows.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel, select
+
+from app.db import utcnow
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, index=True)  # no FK: the log outlives accounts
+    actor_name: str = Field(default="", max_length=64)
+    actor_role: str = Field(default="", max_length=32)
+    ip: str = Field(default="", max_length=45)
+    action: str = Field(max_length=64, index=True)
+    target_type: str = Field(default="", max_length=32)
+    target_id: str = Field(default="", max_length=64)
+    region_code: str = Field(default="", max_length=12, index=True)
+    outcome: str = Field(default="success", max_length=16)  # success / failure / denied
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
+
+
+ACTION_LABELS = {
+    "login.success": "登录成功",
+    "login.failure": "登录失败",
+    "account.locked": "账号锁定",
+    "logout": "退出登录",
+    "user.create": "创建用户",
+    "user.update": "修改用户",
+    "user.role_change": "变更角色或区域",
+    "user.enable": "启用用户",
+    "user.disable": "停用用户",
+    "user.unlock": "解锁用户",
+    "user.sign_out": "强制下线",
+    "user.password_reset": "重置密码",
+    "user.password_change": "修改密码",
+}
+
+
+def events_query(*, action: str = "", actor: str = "", outcome: str = "", start=None, end=None):
+    """The audit page's list, newest first; `start`/`end` are aware datetimes (end exclusive)."""
+    stmt = select(AuditEvent)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if actor:
+        stmt = stmt.where(AuditEvent.actor_name.ilike(f"%{actor}%"))
+    if outcome:
+        stmt = stmt.where(AuditEvent.outcome == outcome)
+    if start is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= start)
+    if end is not None:
+        stmt = stmt.where(AuditEvent.occurred_at < end)
+    return stmt.order_by(AuditEvent.seq.desc())

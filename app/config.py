@@ -1,0 +1,79 @@
+"""Settings: defaults here, then `instance/config.toml`, then `SMEDT_*` environment variables.
+
+Every setting is documented in the README's table; keep the two in step.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, object] = {
+    "PLATFORM_NAME": "中小企业数字化转型公共服务平台",
+    "DATABASE_URL": "",  # empty: sqlite:///<instance>/smedt.db
+    "HOST": "127.0.0.1",
+    "PORT": 8000,
+    "THREADS": 8,
+    "TIMEZONE": "Asia/Shanghai",
+    "SESSION_IDLE_MINUTES": 30,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOCKOUT_MINUTES": 30,
+    "PASSWORD_MIN_LENGTH": 8,
+    "SESSION_COOKIE_SECURE": False,  # set true once the site is served over HTTPS
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "PAGE_SIZE": 20,
+    "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,  # the largest spec file (100 MB) plus form overhead
+}
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("SMEDT_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+
+
+def _coerce(raw: str, like: object) -> object:
+    if isinstance(like, bool):
+        if raw.strip().lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.strip().lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"布尔型设置只能是 true/false，收到 {raw!r}")
+    if isinstance(like, int):
+        return int(raw)
+    return raw
+
+
+def load_settings(instance: Path, overrides: dict | None = None) -> dict[str, object]:
+    """Merge defaults, the instance TOML file and SMEDT_* variables (in that order of strength)."""
+    settings = dict(DEFAULTS)
+    toml_file = instance / "config.toml"
+    if toml_file.exists():
+        with toml_file.open("rb") as fh:
+            settings.update({k.upper(): v for k, v in tomllib.load(fh).items()})
+    for key, value in os.environ.items():
+        if key.startswith("SMEDT_") and key != "SMEDT_INSTANCE_PATH":
+            name = key[len("SMEDT_"):]
+            settings[name] = _coerce(value, DEFAULTS.get(name, ""))
+    if overrides:
+        settings.update(overrides)
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{instance / 'smedt.db'}"
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _instance_secret(instance)
+    return settings
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation key kept beside the database, created on first use (never in the repo)."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            return key_file.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()

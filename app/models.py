@@ -1,0 +1,4 @@
+"""Every area's tables on one SQLModel.metadata, for Alembic and the tests."""
+from app.accounts.models import LoginSession, User  # noqa: F401
+from app.audit.models import AuditEvent  # noqa: F401
+from app.dicts.models import DictItem, Industry, Region  # noqa: F401

@@ -1,0 +1,36 @@
+"""Paging of list queries, shared by every list page."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+
+from sqlalchemy.sql import Select
+from sqlmodel import Session, func, select
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(stmt: Select, *, session: Session, page: int, per_page: int) -> Page:
+    """Run `stmt` for one page; `page` is clamped into range so a stale link still shows something."""
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    page = min(max(1, page), max(1, ceil(total / per_page)))
+    items = list(session.exec(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)
