@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
+from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from app.accounts import roles, service
@@ -69,5 +70,6 @@ def load_demo(session: Session, echo: Callable[[str], None] = print) -> list[tup
 
 
 @click.command("demo", help="载入演示区县（新乡市、长垣市、新乡县）和各角色演示账号。")
+@with_appcontext
 def demo_command():
     load_demo(get_session(), echo=click.echo)

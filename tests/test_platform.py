@@ -135,6 +135,8 @@ def test_first_run_creates_the_system_administrator_once(app, client):
     form = {"setup_code": "WRONG-CODE", "username": "admin", "display_name": "王管理",
             "region_province": "410000", "region_city": "410700", "region_county": "",
             "new_password": "Admin-Passw0rd", "confirm": "Admin-Passw0rd"}
+    assert "密码不能包含用户名" in client.post("/setup", data={**form, "setup_code": code}).get_data(as_text=True)
+    form.update(new_password="Qiye-Shuzi#2026", confirm="Qiye-Shuzi#2026")
     page = client.post("/setup", data=form).get_data(as_text=True)
     assert "初始化口令不正确" in page and 'value="王管理"' in page
     weak = client.post("/setup", data={**form, "setup_code": code, "new_password": "short",
@@ -144,7 +146,7 @@ def test_first_run_creates_the_system_administrator_once(app, client):
     assert response.status_code == 302
     assert not (instance / setup.CODE_FILE).exists()
     assert client.get("/setup").status_code == 404
-    assert login(client, "admin", "Admin-Passw0rd").status_code == 302
+    assert login(client, "admin", "Qiye-Shuzi#2026").status_code == 302
     with app.app_context():
         admin = get_session().exec(select(User).where(User.username == "admin")).one()
     assert admin.role == roles.SYS_ADMIN and admin.region_code == "410700" and not admin.must_change_password

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
 from app.accounts import roles, service, setup
 from app.accounts.passwords import generate_password
@@ -13,9 +14,7 @@ from app.dicts.service import get_region
 from app.dicts.validators import is_valid_credit_code
 
 
-@click.group(help="管理用户账号。")
-def users():
-    pass
+users = AppGroup("users", help="管理用户账号。")
 
 
 @users.command("create", help="创建用户；不给 --password 时生成一次性密码并打印，首次登录须修改。")
@@ -49,6 +48,7 @@ def create(username, role, region_code, display_name, credit_code, phone, passwo
 
 
 @click.command("setup-code", help="重新生成首次运行页面所需的初始化口令（仅在尚无系统管理员时有效）。")
+@with_appcontext
 def setup_code():
     if not setup.needs_setup(get_session()):
         raise click.ClickException("系统管理员已存在，无需初始化。")

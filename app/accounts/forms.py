@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from app.accounts import roles
@@ -59,7 +60,7 @@ class UserForm(FlaskForm):
 
     def set_role_choices(self, actor_role: str) -> None:
         allowed = roles.MANAGEABLE.get(actor_role, frozenset())
-        self.role.choices = [(r, roles.LABELS[r]) for r in roles.ALL if r in allowed]
+        self.role.choices = [SelectChoice(r, roles.LABELS[r]) for r in roles.ALL if r in allowed]
         self.role.validators = [DataRequired("请选择角色。")]
 
 
@@ -70,6 +71,7 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField("关键词", filters=[strip_filter])
-    role = SelectField("角色", choices=[("", "全部角色")] + [(r, roles.LABELS[r]) for r in roles.ALL])
-    status = SelectField("状态", choices=[("", "全部状态"), ("active", "正常"), ("locked", "已锁定"),
-                                          ("disabled", "已停用")])
+    role = SelectField("角色", choices=[SelectChoice("", "全部角色")]
+                       + [SelectChoice(r, roles.LABELS[r]) for r in roles.ALL])
+    status = SelectField("状态", choices=[SelectChoice(v, label) for v, label in
+                                        [("", "全部状态"), ("active", "正常"), ("locked", "已锁定"), ("disabled", "已停用")]])

@@ -19,7 +19,11 @@ GENERIC_FAILURE = "用户名或密码错误。"
 
 
 class AccountError(ValueError):
-    """A refused account change; the message is shown to the user as it is."""
+    """A refused account change; the message is shown beside `field` (a form field name) as it is."""
+
+    def __init__(self, message: str, field: str = "role"):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -75,14 +79,14 @@ def check_assignment(actor_role: str | None, actor_region: str | None, *, role: 
                      credit_code: str | None) -> None:
     """Refuse a role/region/binding the actor may not give. actor_role None = the command line."""
     if role not in roles.LABELS:
-        raise AccountError("角色不存在。")
+        raise AccountError("角色不存在。", "role")
     if actor_role is not None:
         if role not in roles.MANAGEABLE.get(actor_role, ()):
-            raise AccountError(f"您不能创建或修改“{roles.LABELS[role]}”账号。")
+            raise AccountError(f"您不能创建或修改“{roles.LABELS[role]}”账号。", "role")
         if not region_covers(actor_region or "", region_code):
-            raise AccountError("所选区域不在您的管辖范围内。")
+            raise AccountError("所选区域不在您的管辖范围内。", "region")
     if role in roles.BOUND_ROLES and not credit_code:
-        raise AccountError(f"{roles.LABELS[role]}必须绑定统一社会信用代码。")
+        raise AccountError(f"{roles.LABELS[role]}必须绑定统一社会信用代码。", "credit_code")
 
 
 def create_user(session: Session, *, actor: User | None, username: str, role: str, region_code: str,
@@ -94,10 +98,10 @@ def create_user(session: Session, *, actor: User | None, username: str, role: st
     problem = passwords.policy_problem(password, min_length=current_app.config["PASSWORD_MIN_LENGTH"],
                                        username=username)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, "new_password")
     with write(session):
         if get_user_by_username(username, session=session) is not None:
-            raise AccountError("用户名已被使用。")
+            raise AccountError("用户名已被使用。", "username")
         user = User(
             username=username, role=role, region_code=region_code, display_name=display_name,
             credit_code=credit_code if role in roles.BOUND_ROLES else None, phone=phone,
@@ -116,7 +120,7 @@ def update_user(session: Session, *, actor: User, user: User, display_name: str,
                 region_code: str, credit_code: str | None, phone: str) -> dict:
     """Change an account's profile, role or region; returns what changed (also audited)."""
     if user.id == actor.id and role != user.role:
-        raise AccountError("不能修改自己的角色。")
+        raise AccountError("不能修改自己的角色。", "role")
     check_assignment(actor.role, actor.region_code, role=role, region_code=region_code, credit_code=credit_code)
     new = {"display_name": display_name, "role": role, "region_code": region_code,
            "credit_code": credit_code if role in roles.BOUND_ROLES else None, "phone": phone}
@@ -181,13 +185,13 @@ def reset_password(session: Session, *, actor: User, user: User) -> str:
 
 def change_own_password(session: Session, *, user: User, current: str, new: str) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        raise AccountError("当前密码不正确。")
+        raise AccountError("当前密码不正确。", "current_password")
     if current == new:
-        raise AccountError("新密码不能与当前密码相同。")
+        raise AccountError("新密码不能与当前密码相同。", "new_password")
     problem = passwords.policy_problem(new, min_length=current_app.config["PASSWORD_MIN_LENGTH"],
                                        username=user.username)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, "new_password")
     with write(session):
         user.password_hash = passwords.hash_password(new)
         user.must_change_password = False

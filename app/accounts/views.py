@@ -20,6 +20,12 @@ from app.site.htmx import render
 ADMIN_ROLES = tuple(set(roles.MANAGEABLE) | roles.ACCOUNT_GUARDS)
 
 
+def _show_error(form, exc: service.AccountError) -> None:
+    """Put a refused change's message beside the field it concerns (the form's first field otherwise)."""
+    field = getattr(form, exc.field, None) or next(iter(form))
+    field.errors = list(field.errors) + [str(exc)]
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an absolute or protocol-relative URL (no open redirect)."""
     if target:
@@ -74,8 +80,7 @@ def change_password():
             service.change_own_password(get_session(), user=current_user._get_current_object(),
                                         current=form.current_password.data, new=form.new_password.data)
         except service.AccountError as exc:
-            field = form.current_password if "当前密码" in str(exc) else form.new_password
-            field.errors.append(str(exc))
+            _show_error(form, exc)
         else:
             flash("密码已修改。", "success")
             return redirect(url_for("site.home"))
@@ -101,8 +106,7 @@ def setup_page():
                     password=form.new_password.data, must_change_password=False,
                 )
             except service.AccountError as exc:
-                target = form.username if "用户名" in str(exc) else form.new_password
-                target.errors.append(str(exc))
+                _show_error(form, exc)
             else:
                 setup.discard_code(instance)
                 flash(f"系统管理员 {user.username} 已创建，请登录。", "success")
@@ -176,10 +180,7 @@ def _save_user_form(form: UserForm, user: User | None):
                             region_code=form.region.data, credit_code=form.credit_code.data or None,
                             phone=form.phone.data or "")
     except service.AccountError as exc:
-        message = str(exc)
-        target = (form.credit_code if "信用代码" in message else form.region if "区域" in message
-                  else form.username if "用户名" in message and user is None else form.role)
-        target.errors = list(target.errors) + [message]
+        _show_error(form, exc)
         return None
     flash(f"账号 {user.username} 已保存。", "success")
     return redirect(url_for("accounts.user_list"))

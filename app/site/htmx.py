@@ -10,8 +10,8 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.history_restore_request and not hx.boosted
 
 
-def render(page: str, partial: str, **context):
+def render(full: str, fragment: str, **context):
     """The partial alone for htmx requests, the whole page otherwise; always `Vary: HX-Request`."""
-    response = make_response(render_template(partial if wants_fragment() else page, **context))
+    response = make_response(render_template(fragment if wants_fragment() else full, **context))
     response.vary.add("HX-Request")
     return response
