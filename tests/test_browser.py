@@ -1,0 +1,126 @@
+"""In a real Chromium: log in (with the forced password change), walk the region, scene and industry
+pickers through htmx, submit, and use the user list's htmx actions with CSRF in the header."""
+from __future__ import annotations
+
+import pytest
+
+from app.accounts import roles
+from tests.browser import browser_page, live_server  # noqa: F401  (fixtures)
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _settled(page):
+    """Wait until no htmx request is in flight (htmx marks the requesting element with .htmx-request).
+    Polled from here: the page's CSP forbids the string evaluation wait_for_function relies on."""
+    for _ in range(100):
+        if not page.evaluate("document.querySelector('.htmx-request') !== null"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("htmx request still in flight after 5 s")
+
+
+def _choose(page, selector, value):
+    page.select_option(selector, value)
+    _settled(page)
+
+
+def _login(page, base, username, password=PASSWORD):
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+
+
+def test_login_and_walk_the_pickers(live_server, browser_page, make_user):  # noqa: F811
+    app, base = live_server
+    page = browser_page
+    make_user(roles.COUNTY_OFFICIAL, "410783", username="official", must_change_password=True)
+
+    _login(page, base, "official")
+    page.wait_for_url(f"{base}/account/password")
+    assert "请先修改密码" in page.inner_text("#flashes")
+    page.fill("#current_password", PASSWORD)
+    page.fill("#new_password", "Browser-Passw0rd")
+    page.fill("#confirm", "Browser-Passw0rd")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/home")
+    assert "河南省 / 新乡市 / 长垣市" in page.inner_text("main")
+
+    page.goto(f"{base}/dicts/demo-pickers")
+    # Region: each choice refills the next select through htmx, without a page load.
+    page.evaluate("window.__same_page = true")
+    _choose(page, "#region-region_province", "410000")
+    page.wait_for_selector('#region-region_city option[value="410700"]', state="attached")
+    assert page.locator("#region-region_city option", has_text="济源市").count() == 1  # stands in for 419000
+    _choose(page, "#region-region_city", "410700")
+    page.wait_for_selector('#region-region_county option[value="410783"]', state="attached")
+    _choose(page, "#region-region_county", "410783")
+    # Changing the province clears the now-foreign city and county.
+    _choose(page, "#region-region_province", "110000")
+    page.wait_for_selector('#region-region_city option[value="110101"]', state="attached")
+    assert page.locator("#region-region_city option", has_text="市辖区").count() == 0
+    _choose(page, "#region-region_province", "410000")
+    page.wait_for_selector('#region-region_city option[value="410700"]', state="attached")
+    _choose(page, "#region-region_city", "410700")
+    page.wait_for_selector('#region-region_county option[value="410783"]', state="attached")
+    _choose(page, "#region-region_county", "410783")
+
+    # Scene: 一级 → 二级 → 三级, by keyboard on the first select to show it is keyboard usable.
+    _choose(page, "#scene-scene_l1", "PRODUCT_LIFRCYCLE_DIGITALIZATION")
+    page.wait_for_selector('#scene-scene_l2 option[value="PRODUCT_DESIGN"]', state="attached")
+    _choose(page, "#scene-scene_l2", "PRODUCT_DESIGN")
+    page.wait_for_selector('#scene-scene_l3 option[value="DIGITAL_MODEL_VISUALIZATION_DESIGN"]', state="attached")
+    _choose(page, "#scene-scene_l3", "DIGITAL_MODEL_VISUALIZATION_DESIGN")
+
+    # Industry: type, wait for the matches, pick one.
+    page.fill("#industry-q", "锅炉")
+    page.wait_for_selector('input[name="industry"][value="3411"]')
+    page.check('input[name="industry"][value="3411"]')
+    assert page.evaluate("window.__same_page") is True  # every step above was an htmx swap
+
+    page.click("main input[type=submit], main button[type=submit]")
+    page.wait_for_selector("text=校验通过")
+    result = page.inner_text("main")
+    assert "410783" in result and "410700" in result and "410000" in result
+    assert "DIGITAL_MODEL_VISUALIZATION_DESIGN" in result and "3411" in result
+    assert page.console_errors == []
+
+
+def test_keyboard_alone_reaches_the_city_level(live_server, browser_page, make_user):  # noqa: F811
+    app, base = live_server
+    page = browser_page
+    make_user(roles.SYS_ADMIN, "410000", username="keyboard_admin")
+    _login(page, base, "keyboard_admin")
+    page.wait_for_url(f"{base}/home")
+    page.goto(f"{base}/dicts/demo-pickers")
+    province = page.locator("#region-region_province")
+    province.focus()
+    page.keyboard.press("ArrowDown")  # a closed native select changes (and fires change) on arrow keys
+    page.wait_for_selector('#region-region_city option[value="110101"]', state="attached")
+    assert page.input_value("#region-region_province") == "110000"
+    assert page.evaluate("document.activeElement.id") == "region-region_province"  # focus kept over the swap
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "region-region_city"
+    assert page.get_attribute("label[for=region-region_city]", "for") == "region-region_city"
+
+
+def test_disable_a_user_in_the_list_without_reload(live_server, browser_page, make_user):  # noqa: F811
+    app, base = live_server
+    page = browser_page
+    make_user(roles.SYS_ADMIN, "410700", username="admin_b")
+    target = make_user(roles.ENTERPRISE, "410783", username="ent_b")
+    _login(page, base, "admin_b")
+    page.wait_for_url(f"{base}/home")
+    page.goto(f"{base}/admin/users")
+    page.evaluate("window.__same_page = true")
+    page.once("dialog", lambda dialog: dialog.accept())  # the hx-confirm question
+    page.click(f"#user-{target.id} button:has-text('停用')")
+    page.wait_for_selector(f"#user-{target.id} >> text=已停用")
+    assert page.evaluate("window.__same_page") is True
+    # The search box filters through htmx and keeps the state in the URL.
+    page.fill("#q", "ent_b")
+    page.wait_for_url("**q=ent_b**")
+    assert page.locator("#user-table tbody tr").count() == 1
+    assert page.console_errors == []
