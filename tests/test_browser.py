@@ -78,13 +78,18 @@ def test_login_and_walk_the_pickers(live_server, browser_page, make_user):  # no
     page.fill("#industry-q", "锅炉")
     page.wait_for_selector('input[name="industry"][value="3411"]')
     page.check('input[name="industry"][value="3411"]')
+    page.fill("#industry-q", "软件开发")
+    page.press("#industry-q", "Enter")  # searches, does not submit the form
+    page.wait_for_selector('input[name="industry"][value="6511"]')
+    assert page.is_checked('input[name="industry"][value="3411"]')  # the choice survives a new search
     assert page.evaluate("window.__same_page") is True  # every step above was an htmx swap
+    assert page.locator("text=校验通过").count() == 0
 
     page.click("main input[type=submit], main button[type=submit]")
     page.wait_for_selector("text=校验通过")
     result = page.inner_text("main")
-    assert "410783" in result and "410700" in result and "410000" in result
-    assert "DIGITAL_MODEL_VISUALIZATION_DESIGN" in result and "3411" in result
+    assert "410783" in result and "provinceCode 410000，cityCode 410700" in result
+    assert "产品生命周期数字化/产品设计/数字化建模及可视化设计" in result and "3411" in result
     assert page.console_errors == []
 
 
@@ -103,6 +108,12 @@ def test_keyboard_alone_reaches_the_city_level(live_server, browser_page, make_u
     assert page.evaluate("document.activeElement.id") == "region-region_province"  # focus kept over the swap
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "region-region_city"
+    # Quick successive changes: the superseded request is cancelled, the last choice wins.
+    page.select_option("#region-region_province", "410000")
+    page.select_option("#region-region_province", "320000")
+    _settled(page)
+    assert page.input_value("#region-region_province") == "320000"
+    assert page.locator('#region-region_city option[value="321100"]').count() == 1  # 镇江, not in the spec table
     assert page.get_attribute("label[for=region-region_city]", "for") == "region-region_city"
 
 

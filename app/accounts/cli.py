@@ -13,7 +13,6 @@ from app.db import get_session
 from app.dicts.service import get_region
 from app.dicts.validators import is_valid_credit_code
 
-
 users = AppGroup("users", help="管理用户账号。")
 
 

@@ -55,8 +55,10 @@ class UserForm(FlaskForm):
         "统一社会信用代码", [Optional(), CreditCode()], filters=[strip_filter, lambda v: v.upper() if v else v],
         description="企业用户和服务商用户必填，绑定后只能查看和填报本单位的数据。",
     )
-    phone = StringField("联系电话", [Optional(), Regexp(r"^[0-9+\- ]{5,30}$", message="联系电话只能包含数字、+、- 和空格。")],
-                        filters=[strip_filter])
+    phone = StringField(
+        "联系电话", [Optional(), Regexp(r"^[0-9+\- ]{5,30}$", message="联系电话只能包含数字、+、- 和空格。")],
+        filters=[strip_filter],
+    )
 
     def set_role_choices(self, actor_role: str) -> None:
         allowed = roles.MANAGEABLE.get(actor_role, frozenset())
@@ -73,5 +75,7 @@ class UserFilterForm(FlaskForm):
     q = StringField("关键词", filters=[strip_filter])
     role = SelectField("角色", choices=[SelectChoice("", "全部角色")]
                        + [SelectChoice(r, roles.LABELS[r]) for r in roles.ALL])
-    status = SelectField("状态", choices=[SelectChoice(v, label) for v, label in
-                                        [("", "全部状态"), ("active", "正常"), ("locked", "已锁定"), ("disabled", "已停用")]])
+    status = SelectField("状态", choices=[
+        SelectChoice(v, label)
+        for v, label in [("", "全部状态"), ("active", "正常"), ("locked", "已锁定"), ("disabled", "已停用")]
+    ])

@@ -45,7 +45,8 @@ def authenticate(session: Session, username: str, password: str) -> LoginResult:
             return LoginResult(None, GENERIC_FAILURE)
         if user.is_locked(now):
             record(session, "login.failure", actor=user, outcome="denied", detail={"reason": "locked"})
-            return LoginResult(None, f"账号已被锁定，请于 {to_local(user.locked_until)} 之后再试，或联系安全管理员解锁。")
+            until = to_local(user.locked_until)
+            return LoginResult(None, f"账号已被锁定，请于 {until} 之后再试，或联系安全管理员解锁。")
         if not passwords.verify_password(user.password_hash, password):
             user.failed_logins += 1
             record(session, "login.failure", actor=user, outcome="failure",

@@ -1,13 +1,12 @@
 """accounts, audit log and reference dictionaries
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 03:23:04.349926
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

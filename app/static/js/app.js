@@ -20,6 +20,15 @@
     else { flash("请求未能完成（状态码 " + status + "）。"); }
   });
 
+  // Enter in a live search box (the industry picker) searches; it must not submit the surrounding form.
+  document.addEventListener("keydown", function (evt) {
+    var el = evt.target;
+    if (evt.key === "Enter" && el.matches && el.matches("input[type=search][hx-get]")) {
+      evt.preventDefault();
+      htmx.trigger(el, "search");
+    }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     flash("无法连接服务器，请检查网络后重试。");
   });
