@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     from app import create_app
     from app.accounts import setup
     from app.db import get_session
-    from app.dicts.loader import load_reference_data
+    from app.dicts.loader import load_reference_data, summary
     from app.migrate import upgrade
 
     app = create_app()
@@ -32,8 +32,7 @@ def main(argv: list[str] | None = None) -> None:
 
     upgrade(app.config["DATABASE_URL"])
     with app.app_context():
-        counts = load_reference_data(get_session())
-        print("参考数据已就绪：" + "，".join(f"{k} {v} 条" for k, v in counts.items()), flush=True)
+        print(summary(load_reference_data(get_session())), flush=True)
         if args.demo:
             from app.demo import load_demo
 

@@ -107,9 +107,9 @@ def test_scene_tree(db):
 
 
 def test_region_queries(db):
-    assert service.region_label(db, "410721") == "河南省 / 新乡市 / 新乡县"
-    assert service.region_label(db, "110105") == "北京市 / 朝阳区"
-    assert service.region_label(db, "nope") == "未知区域"
+    assert service.region_label("410721", session=db) == "河南省 / 新乡市 / 新乡县"
+    assert service.region_label("110105", session=db) == "北京市 / 朝阳区"
+    assert service.region_label("nope", session=db) == "未知区域"
     beijing = [r.code for r in service.cities_of("110000", session=db)]
     assert "110105" in beijing and "110100" not in beijing and len(beijing) == 16
     henan = [r.code for r in service.cities_of("410000", session=db)]

@@ -14,6 +14,7 @@ from app.accounts.models import User, users_query
 from app.accounts.passwords import generate_password
 from app.accounts.scope import current_scope, roles_required
 from app.db import get_session, utcnow
+from app.dicts import service as dicts_service
 from app.pagination import paginate
 from app.site.htmx import render
 
@@ -149,7 +150,9 @@ def user_list():
         session=get_session(), page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PAGE_SIZE"],
     )
+    region_names = dicts_service.region_names((u.region_code for u in page.items), session=get_session())
     return render("accounts/users.html", "accounts/_user_table.html", filters=filters, page=page,
+                  region_names=region_names,
                   sort=request.args.get("sort", "username"), can_create=current_user.role in roles.MANAGEABLE,
                   can_edit=_can_edit, now=utcnow())
 
@@ -229,8 +232,9 @@ def _guard_action(user_id: int, action):
 
 def _row_or_list(user: User, message: str | None):
     if request.htmx:
+        names = dicts_service.region_names([user.region_code], session=get_session())
         return render_template("accounts/_user_row.html", user=user, can_edit=_can_edit, now=utcnow(),
-                               row_message=message)
+                               row_message=message, region_names=names)
     if message:
         flash(message, "success")
     return redirect(url_for("accounts.user_list"))

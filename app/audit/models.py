@@ -49,6 +49,8 @@ ACTION_LABELS = {
     "user.password_change": "修改密码",
 }
 
+TARGET_LABELS = {"user": "用户"}
+
 
 def events_query(*, action: str = "", actor: str = "", outcome: str = "", start=None, end=None):
     """The audit page's list, newest first; `start`/`end` are aware datetimes (end exclusive)."""

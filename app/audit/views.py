@@ -9,7 +9,7 @@ from flask import current_app, request
 from app.accounts import roles
 from app.accounts.scope import roles_required
 from app.audit import bp
-from app.audit.models import ACTION_LABELS, events_query
+from app.audit.models import ACTION_LABELS, TARGET_LABELS, events_query
 from app.db import get_session
 from app.pagination import paginate
 from app.site.htmx import render
@@ -38,4 +38,4 @@ def event_list():
         session=get_session(), page=args.get("page", 1, type=int), per_page=50,
     )
     return render("audit/events.html", "audit/_event_table.html", page=page, args=args,
-                  action_labels=ACTION_LABELS)
+                  action_labels=ACTION_LABELS, target_labels=TARGET_LABELS)

@@ -14,14 +14,9 @@ cli = AppGroup("dicts", help="参考字典：行政区划、国民经济行业�
 def load_command() -> None:
     """加载或更新参考数据（可重复执行，只写入有变化的行）。"""
     from app.db import get_session
-    from app.dicts.loader import load_reference_data
+    from app.dicts.loader import load_reference_data, summary
 
-    c = load_reference_data(get_session())
-    click.echo(
-        f"参考数据已加载：行政区划 {c['region']} 条，国民经济行业分类 {c['industry']} 条，"
-        f"规范字典项 {c['dict_item']} 条；本次新增 {c['inserted']} 条，更新 {c['updated']} 条，"
-        f"删除 {c['deleted']} 条。"
-    )
+    click.echo(summary(load_reference_data(get_session())))
 
 
 def init_app(app: Flask) -> None:

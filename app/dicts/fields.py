@@ -209,7 +209,7 @@ class RegionField(CascadeField):
         return service.wire_codes(self.data, session=get_session())
 
     def region_label(self) -> str:
-        return service.region_label(get_session(), self.data)
+        return service.region_label(self.data, session=get_session())
 
 
 class SceneField(CascadeField):

@@ -125,3 +125,12 @@ def load_reference_data(session: Session) -> dict[str, int]:
                 totals[k] += v
             counts[name] = len(rows)
     return counts | totals
+
+
+def summary(c: dict[str, int]) -> str:
+    """The counts of a load, as the CLI and run.py print them."""
+    return (
+        f"参考数据已加载：行政区划 {c['region']} 条，国民经济行业分类 {c['industry']} 条，"
+        f"规范字典项 {c['dict_item']} 条；本次新增 {c['inserted']} 条，更新 {c['updated']} 条，"
+        f"删除 {c['deleted']} 条。"
+    )

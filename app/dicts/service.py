@@ -28,10 +28,18 @@ def region_chain(code: str | None, *, session: Session) -> list[Region]:
     return chain
 
 
-def region_label(session: Session, code: str | None) -> str:
+def region_label(code: str | None, *, session: Session) -> str:
     """"河南省 / 新乡市 / 新乡县" (placeholders such as 市辖区 left out), "未知区域" if unknown."""
     names = [r.name for r in region_chain(code, session=session) if not r.is_placeholder]
     return " / ".join(names) or UNKNOWN_REGION
+
+
+def region_names(codes, *, session: Session) -> dict[str, str]:
+    """code → name for a page of records at once (one query, not one per row)."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(session.exec(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
 
 
 def provinces(*, session: Session) -> list[Region]:

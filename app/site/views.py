@@ -24,5 +24,5 @@ def index():
 @login_required
 def home():
     """The user's workbench: who they are, the region they act for, and where to go next."""
-    region = dicts_service.region_label(get_session(), current_user.region_code)
+    region = dicts_service.region_label(current_user.region_code, session=get_session())
     return render_template("site/home.html", region_label=region)
