@@ -181,3 +181,28 @@ def test_demo_loads_every_role_once(app):
     assert "未做改动" in second.output
     with app.app_context():
         assert len(get_session().exec(select(User)).all()) == len(users)
+
+
+def test_server_error_page_is_in_chinese(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500 and "服务器内部错误" in response.get_data(as_text=True)
+
+
+def test_a_restart_keeps_all_data(make_app, make_user):
+    """run.py on an existing database: migrations and the reference load are no-ops; users survive."""
+    from app.dicts.loader import load_reference_data
+    from app.migrate import upgrade
+
+    make_user(roles.CITY_ADMIN, "410700", username="survivor")
+    restarted = make_app()
+    upgrade(restarted.config["DATABASE_URL"])
+    with restarted.app_context():
+        counts = load_reference_data(get_session())
+        assert counts["inserted"] == counts["updated"] == counts["deleted"] == 0
+    assert login(restarted.test_client(), "survivor").status_code == 302
