@@ -69,10 +69,7 @@ def industries():
 @login_required
 def region_picker():
     """The region picker refilled for the choices made so far (htmx fragment)."""
-    parts = request.args.get("parts", "").split(",")
-    if not 1 <= len(parts) <= 3 or not all(_NAME.fullmatch(p) for p in parts):
-        abort(400)
-    field = _standalone(RegionField, part_names=parts,
+    field = _standalone(RegionField, part_names=_part_names(),
                         min_level=_int_arg("min_level", 1, allowed=range(4)))
     field.cascade()
     return render_template("dicts/_cascade_picker.html", field=field)
@@ -82,10 +79,7 @@ def region_picker():
 @login_required
 def scene_picker():
     """The scene picker refilled for the choices made so far (htmx fragment)."""
-    parts = request.args.get("parts", "").split(",")
-    if not 1 <= len(parts) <= 3 or not all(_NAME.fullmatch(p) for p in parts):
-        abort(400)
-    field = _standalone(SceneField, part_names=parts)
+    field = _standalone(SceneField, part_names=_part_names())
     field.cascade()
     return render_template("dicts/_cascade_picker.html", field=field)
 
@@ -96,6 +90,14 @@ def industry_picker():
     """The industry picker's result list for the search typed so far (htmx fragment)."""
     field = _standalone(IndustryField, min_level=_int_arg("min_level", 4, allowed=service.INDUSTRY_LEVELS))
     return render_template("dicts/_industry_results.html", field=field)
+
+
+def _part_names() -> list[str]:
+    """The cascade's select names, as the page's field declared them (1–3 plain identifiers)."""
+    parts = request.args.get("parts", "").split(",")
+    if not 1 <= len(parts) <= 3 or not all(_NAME.fullmatch(p) for p in parts):
+        abort(400)
+    return parts
 
 
 def _standalone(field_cls, **kwargs):
