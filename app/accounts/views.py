@@ -39,8 +39,9 @@ def _safe_next(target: str | None) -> str:
 @bp.before_app_request
 def _force_password_change():
     """A user with a temporary password can do nothing but change it (or log out)."""
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in {"accounts.change_password", "accounts.logout", "static"}):
+    if request.endpoint in {"static", "accounts.change_password", "accounts.logout"}:
+        return None  # checked first: static files need no user lookup
+    if current_user.is_authenticated and current_user.must_change_password:
         flash("首次登录或密码被重置后，请先修改密码。", "warning")
         return redirect(url_for("accounts.change_password"))
 
