@@ -35,3 +35,16 @@ class NameText:
 
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class Phone:
+    """A telephone number as people write them: digits with +, -, spaces and an extension."""
+
+    _PATTERN = re.compile(r"^\+?[0-9][0-9\- ]{4,28}[0-9](转[0-9]{1,6})?$")
+
+    def __init__(self, message: str | None = None):
+        self.message = message or "联系电话格式不正确，例如 0373-1234567 或 13800000000。"
+
+    def __call__(self, form, field):
+        if field.data and not self._PATTERN.match(field.data):
+            raise ValidationError(self.message)

@@ -153,6 +153,9 @@ class CascadeField(Field):
     def invalid_text(self, value: str, session) -> str:
         return f"{value}（无效）"
 
+    def wire_mirror(self) -> tuple[str, str] | None:
+        return None
+
 
 class RegionField(CascadeField):
     """省 / 市 / 区县 in the wire sense: 市 is what goes out as cityCode (see service.cities_of).
@@ -242,6 +245,22 @@ class SceneField(CascadeField):
     def path(self) -> str:
         """The spec's "/"-joined names of the chosen scene, e.g. 产品生命周期数字化/产品设计/…"""
         return service.scene_path(self.data, session=get_session())
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        """Also accepts the spec's own form of the value: the "/"-joined path posted under the
+        field's name (a JSON body flattened by app.spec.form, or the hidden mirror below)."""
+        if formdata is not None and not any(n in formdata for n in self.part_names) and formdata.get(self.name):
+            code = service.scene_by_path(formdata.get(self.name), session=get_session())
+            super().process(None, code or unset_value, extra_filters)
+            if code is None:
+                self.parts = ["", "", ""][: self.depth]
+                self.process_errors.append(f"“{formdata.get(self.name)}”不是场景字典中的场景。")
+            return
+        super().process(formdata, data, extra_filters)
+
+    def wire_mirror(self) -> tuple[str, str] | None:
+        """(name, path): a hidden input so the form carries the spec attribute itself."""
+        return self.name, self.path() if self.data else ""
 
 
 class IndustryField(Field):

@@ -160,6 +160,19 @@ def scene_path(code: str | None, *, session: Session) -> str:
     return "/".join(scene_name(i.label) for i in scene_chain(code, session=session))
 
 
+def scene_by_path(path: str | None, *, session: Session) -> str | None:
+    """The scene whose spec path is `path` (the inverse of scene_path), or None. It may be a level-1
+    or level-2 scene: whether a leaf was chosen is the picker's check, with its own message.
+
+    Whole paths are compared, never split on "/": one scene name itself contains a "/"
+    (自动化生产作业(离散)/先进过程控制(流程)).
+    """
+    if not path:
+        return None
+    rows = session.exec(select(DictItem.code).where(DictItem.dict_type == "scene")).all()
+    return next((code for code in rows if scene_path(code, session=session) == path.strip()), None)
+
+
 # Industries (GB/T 4754-2017) ----------------------------------------------------------------------
 
 INDUSTRY_LEVELS = {1: "门类", 2: "大类", 3: "中类", 4: "小类"}

@@ -1,0 +1,1 @@
+"""试点企业库 (spec 2.4): the pilot enterprises."""

@@ -1,0 +1,92 @@
+"""The base of every spec-table form, and the mapping between a form and the spec's JSON.
+
+One declaration serves a browser form, an Excel row and a JSON body from a lower platform: JSON is
+flattened into the same `name-0-attr` form data a browser posts, so the same validators run, and
+`to_wire()` walks the same fields to produce exactly the spec's attribute names and codes.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import FieldList, Form, FormField
+
+from app.dicts.fields import RegionField, SceneField
+from app.spec.fields import submitting
+
+NOT_ON_WIRE = {"csrf_token", "submit"}
+
+
+class SpecRow(Form):
+    """A nested object of a spec table (one row of a List<object>); CSRF lives on the outer form."""
+
+    def to_wire(self) -> dict:
+        return wire_of(self)
+
+
+class SpecForm(FlaskForm):
+    """A spec table: field names are the spec's attribute names, in the spec's order."""
+
+    def validate_for(self, *, submit: bool) -> bool:
+        """Validate as a draft (Y fields may be empty) or for submission (every Y field filled)."""
+        with submitting(submit):
+            return self.validate()
+
+    def to_wire(self) -> dict:
+        return wire_of(self)
+
+    @classmethod
+    def from_wire(cls, payload: dict, **kwargs) -> SpecForm:
+        """A form filled from a spec JSON object, as if a browser had posted it (no CSRF: not a browser)."""
+        return cls(formdata=flatten(payload), meta={"csrf": False}, **kwargs)
+
+
+def _scalar(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value or None
+    return value
+
+
+def wire_of(form) -> dict:
+    """The spec JSON of a form's current data, attribute by attribute in declaration order."""
+    out: dict = {}
+    for field in form:
+        if field.short_name in NOT_ON_WIRE:
+            continue
+        if isinstance(field, RegionField):
+            province, city = field.wire_codes() if field.data else (None, None)
+            names = field.part_names
+            out[names[0]], out[names[1]] = province, city
+        elif isinstance(field, SceneField):
+            out[field.short_name] = field.path() if field.data else None
+        elif isinstance(field, FieldList):
+            out[field.short_name] = [wire_of(entry.form) for entry in field]
+        elif isinstance(field, FormField):
+            out[field.short_name] = wire_of(field.form)
+        else:
+            out[field.short_name] = _scalar(field.data)
+    return out
+
+
+def flatten(payload: dict, prefix: str = "") -> MultiDict:
+    """{"a": 1, "rows": [{"b": 2}]} → a=1, rows-0-b=2: the form data a browser would post."""
+    flat = MultiDict()
+    for key, value in payload.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    flat.update(flatten(item, f"{name}-{i}-"))
+                else:
+                    flat.add(f"{name}-{i}", "" if item is None else str(item))
+        elif isinstance(value, dict):
+            flat.update(flatten(value, f"{name}-"))
+        elif value is not None:
+            flat.add(name, str(value))
+    return flat
