@@ -2,3 +2,4 @@
 from app.accounts.models import LoginSession, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.dicts.models import DictItem, Industry, Region  # noqa: F401
+from app.files.models import StoredFile  # noqa: F401
