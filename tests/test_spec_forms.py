@@ -3,15 +3,19 @@ JSON → form → JSON losing nothing."""
 from __future__ import annotations
 
 import copy
+import io
 
 import pytest
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
+from app.files.fields import Owner, uploads_for
+from app.files.service import save_upload
 from app.pilots.forms import PilotEnterpriseForm
 from app.products.forms import ProductForm
 from app.providers.forms import ProviderForm
 from app.spec.form import flatten
 from app.targets.forms import TargetForm
+from tests.test_files_sniff import PDF, png_bytes
 
 PROVIDER = {
     "serviceName": "新乡智云数字科技有限公司", "unifiedCreditCode": "914403001922038216",
@@ -27,6 +31,7 @@ PRODUCT = {
     "softwareName": "起重设备远程运维平台", "companyName": "新乡智云数字科技有限公司", "depTypeCode": "CLOUD_NATIVE_DEPLOYMENT",
     "buyMethodCode": "Pay_other", "sofDes": "面向起重机械企业的设备联网与远程运维。", "sofInfoDes": "包括设备接入、告警、工单。",
     "releaseType": 3, "releaseDate": "2025-03-01", "priceRangeMax": 200000, "priceRangeMin": 49999.5,
+    "fileList": [],  # filled by the `ctx` fixture with a really stored cover image
     "useSceneList": [
         {"desc": "设备运行数据实时采集与告警", "subdivideIndustry": "起重机械",
          "itemName": "生产执行数字化/设备管理/设备运行实时监测", "industryName": "专用设备制造业"},
@@ -50,9 +55,17 @@ TARGET = {
 CASES = [(ProviderForm, PROVIDER), (PilotEnterpriseForm, PILOT), (ProductForm, PRODUCT), (TargetForm, TARGET)]
 
 
+OWNER = Owner("410783", "914403001922038216", None)
+
+
 @pytest.fixture
-def ctx(app):
-    with app.test_request_context():
+def ctx(app, db):
+    """A request context in which uploads belong to OWNER, and PRODUCT carries one stored cover."""
+    with app.test_request_context(), uploads_for(OWNER):
+        cover = save_upload(FileStorage(io.BytesIO(png_bytes()), filename="封面.png"), file_type=3,
+                            owner_region=OWNER.region_code, owner_credit=OWNER.credit_code, user_id=None, session=db)
+        PRODUCT["fileList"] = [{"fileType": 3, "fileName": "封面.png", "file": cover.id, "fileSize": str(cover.size),
+                                "fileCategory": "png"}]
         yield
 
 
@@ -68,6 +81,41 @@ def test_spec_json_round_trips_through_the_form(ctx, form_cls, payload):
     assert wire == payload
     assert list(wire) == list(payload)  # the spec's attribute order
     assert form_cls.from_wire(wire).to_wire() == payload
+
+
+def test_file_rows_take_name_size_and_category_from_the_stored_file(ctx, db):
+    sent = copy.deepcopy(PRODUCT)
+    sent["fileList"][0].update(fileName="伪造.exe", fileSize="1", fileCategory="exe")
+    form = ProductForm.from_wire(sent)
+    assert form.validate_for(submit=True), form.errors
+    assert form.to_wire()["fileList"] == PRODUCT["fileList"]
+
+
+def test_a_file_row_refuses_a_pdf_cover_and_someone_elses_file(ctx, db):
+    pdf = save_upload(FileStorage(io.BytesIO(PDF), filename="说明.pdf"), file_type=4, owner_region=OWNER.region_code,
+                      owner_credit=OWNER.credit_code, user_id=None, session=db)
+    as_cover = _with(PRODUCT, ("fileList", 0, "file"), pdf.id)
+    form = ProductForm.from_wire(as_cover)
+    assert not form.validate_for(submit=True) and "封面文件只能是" in str(form.errors["fileList"])
+    foreign = save_upload(FileStorage(io.BytesIO(png_bytes()), filename="别人的.png"), file_type=3,
+                          owner_region="410102", owner_credit=None, user_id=None, session=db)
+    form = ProductForm.from_wire(_with(PRODUCT, ("fileList", 0, "file"), foreign.id))
+    assert not form.validate_for(submit=True) and "文件不存在或已失效" in str(form.errors["fileList"])
+
+
+def test_an_upload_in_the_form_is_stored_and_its_row_filled(ctx, db):
+    post = MultiDict(flatten({k: v for k, v in PRODUCT.items() if k != "fileList"}))
+    post.add("fileList-0-fileType", "3")
+    post.add("fileList-0-file", FileStorage(io.BytesIO(png_bytes()), filename="新封面.png"))
+    form = ProductForm(formdata=post, meta={"csrf": False})
+    assert form.validate_for(submit=True), form.errors
+    row = form.to_wire()["fileList"][0]
+    assert row["fileName"] == "新封面.png" and row["fileCategory"] == "png" and int(row["fileSize"]) == len(png_bytes())
+    exe = MultiDict(flatten({k: v for k, v in PRODUCT.items() if k != "fileList"}))
+    exe.add("fileList-0-fileType", "4")
+    exe.add("fileList-0-file", FileStorage(io.BytesIO(b"MZ" + bytes(200)), filename="介绍.pdf"))
+    form = ProductForm(formdata=exe, meta={"csrf": False})
+    assert not form.validate_for(submit=True) and "PDF" in str(form.errors["fileList"])
 
 
 def test_browser_post_uses_the_spec_attribute_names(ctx):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from wtforms.validators import ValidationError
 
 from app.dicts.fields import SceneField
+from app.files.fields import UploadFileRow
 from app.spec import fields as f
 from app.spec.form import SpecForm, SpecRow
 
@@ -28,6 +29,7 @@ class ProductForm(SpecForm):
     releaseDate = f.date("发布日期")
     priceRangeMax = f.decimal("报价区间最大值")
     priceRangeMin = f.decimal("报价区间最小值")
+    fileList = f.rows(UploadFileRow, "文件信息", min_entries=0, max_entries=20)
     useSceneList = f.rows(UseSceneRow, "软件应用场景", min_entries=1)
 
     def validate_priceRangeMin(self, field):
