@@ -3,3 +3,7 @@ from app.accounts.models import LoginSession, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.dicts.models import DictItem, Industry, Region  # noqa: F401
 from app.files.models import StoredFile  # noqa: F401
+from app.pilots.models import PilotEnterprise  # noqa: F401
+from app.products.models import Product  # noqa: F401
+from app.providers.models import Provider  # noqa: F401
+from app.targets.models import Target  # noqa: F401

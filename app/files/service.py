@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 from werkzeug.datastructures import FileStorage
 
 from app.accounts.scope import current_scope
@@ -107,3 +107,13 @@ def wire_size(stored: StoredFile) -> str:
     """The spec's fileSize (VARCHAR, no unit given): the exact byte count as a decimal string, e.g.
     "1048576", which the receiving side can compare with the bytes it got."""
     return str(stored.size)
+
+
+def adopt(file_ids, *, region: str, credit: str | None, session: Session) -> None:
+    """The files a saved record refers to now belong to it: its scope decides who may download them.
+    (Uploaded while the record was new, they belonged to the uploader's region until the save.)"""
+    ids = [int(i) for i in file_ids]
+    if not ids:
+        return
+    for stored in session.exec(select(StoredFile).where(StoredFile.id.in_(ids))):
+        stored.owner_region, stored.owner_credit = region, credit

@@ -10,10 +10,20 @@ class NavItem(NamedTuple):
     label: str
     endpoint: str
     roles: frozenset[str]
+    args: dict | None = None
+
+
+def _library(key: str, label: str, owner: str | None) -> NavItem:
+    readers = r.OFFICIALS | ({owner} if owner else set())
+    return NavItem(label, "libraries.record_list", frozenset(readers), {"key": key})
 
 
 NAV: list[NavItem] = [
     NavItem("工作台", "site.home", frozenset(r.ALL)),
+    _library("pilots", "试点企业库", r.ENTERPRISE),
+    _library("providers", "服务商库", r.PROVIDER),
+    _library("products", "产品和解决方案库", r.PROVIDER),
+    _library("targets", "绩效管理", None),
     NavItem("用户管理", "accounts.user_list", frozenset(r.MANAGEABLE) | r.ACCOUNT_GUARDS),
     NavItem("参考字典", "dicts.index", r.STAFF),
     NavItem("审计日志", "audit.event_list", frozenset({r.AUDIT_ADMIN})),

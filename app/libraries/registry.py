@@ -1,0 +1,57 @@
+"""What makes each national library different, in one descriptor per library. The pages, the saving
+and the scope rules are shared (views.py, service.py); a library only says what is its own."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import abort
+
+from app.accounts import roles
+
+
+@dataclass(frozen=True)
+class Library:
+    key: str  # URL segment and audit target type
+    title: str  # 服务商库
+    noun: str  # 服务商 (one record)
+    spec_section: str  # 2.2
+    wire_path: str  # the upper platform's path segment: serviceProvider, software, …
+    model: type
+    form: type
+    owner_role: str | None  # the bound role whose organisation a record belongs to
+    credit_attr: str | None  # the spec attribute holding the owner's credit code, if the record names it
+    title_attr: str  # the spec attribute lists show
+    owner_name_attr: str | None = None  # filled with the owner's name when its own user starts a record
+    industry_of: Callable[[dict], str | None] = lambda wire: wire.get("industryName")
+    natural_key: tuple[str, ...] = ("credit_code",)  # record columns that identify a record (DESIGN.md)
+    key_fields: tuple[str, ...] = ()  # the form fields behind the natural key (a duplicate is shown there)
+    # For records that do not name their owner (products): (region, credit code) found from the payload.
+    owner_of: Callable[[dict, object], tuple[str, str | None] | None] | None = None
+    extra_columns: Callable[[dict], dict] = lambda wire: {}
+    search_columns: tuple[str, ...] = ()
+    columns: tuple[tuple[str, str], ...] = field(default=())  # (header, spec attribute) for the list
+    has_industry: bool = True  # lists offer the 行业 filter
+
+    @property
+    def creators(self) -> frozenset[str]:
+        return roles.OFFICIALS | ({self.owner_role} if self.owner_role else set())
+
+    @property
+    def readers(self) -> frozenset[str]:
+        return self.creators
+
+
+LIBRARIES: dict[str, Library] = {}
+
+
+def register(library: Library) -> Library:
+    LIBRARIES[library.key] = library
+    return library
+
+
+def get_library(key: str) -> Library:
+    library = LIBRARIES.get(key)
+    if library is None:
+        abort(404)
+    return library

@@ -1,0 +1,173 @@
+"""The pages of every national library: list, detail, create, edit, the spec JSON, and nested rows."""
+from __future__ import annotations
+
+import json
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.accounts import roles
+from app.accounts.scope import current_scope, region_prefix, roles_required
+from app.db import get_session
+from app.dicts import service as dicts_service
+from app.dicts.spec_dicts import codes
+from app.files.fields import Owner, uploads_for
+from app.libraries import bp
+from app.libraries.records import STATUS_LABELS, records_query
+from app.libraries.registry import Library, get_library
+from app.libraries.service import RecordRefused, owner_for_new, save
+from app.pagination import paginate
+from app.site.htmx import render
+
+
+def _library_for(key: str, allowed: str) -> Library:
+    """The library, if the user's role may `allowed` ("read" or "create") it; 403 otherwise."""
+    lib = get_library(key)
+    if current_user.role not in (lib.readers if allowed == "read" else lib.creators):
+        abort(403)
+    return lib
+
+
+def _visible(lib: Library):
+    model = lib.model
+    return current_scope().where(region_col=model.region_code,
+                                 credit_col=model.credit_code if lib.owner_role else None)
+
+
+def _record_or_404(lib: Library, record_id: int):
+    """The record if it is in the user's scope; another region's or organisation's answers 404."""
+    credit_attr = "credit_code" if lib.owner_role else None
+    return current_scope().load_or_404(get_session(), lib.model, record_id, region_attr="region_code",
+                                       credit_attr=credit_attr)
+
+
+def _region_filter_options() -> list[tuple[str, str]]:
+    """The regions one level below the user's own, for the list's 区域 filter."""
+    session, code = get_session(), current_user.region_code
+    if region_prefix(code) == code:  # a county (or a stand-alone city) has nothing below it
+        return []
+    below = (dicts_service.cities_of(code, session=session) if code.endswith("0000")
+             else dicts_service.counties_of(code, session=session))
+    return [(r.code, r.name) for r in below]
+
+
+@bp.get("/<key>/")
+@login_required
+def record_list(key: str):
+    """A library's records in my scope: keyword, region, industry and status filters, sorting, paging."""
+    lib = _library_for(key, "read")
+    args = {name: request.args.get(name, "").strip()[:60] for name in ("q", "region", "industry", "status", "sort")}
+    region_options = _region_filter_options()
+    if args["region"] not in {code for code, _ in region_options}:
+        args["region"] = ""
+    if args["industry"] not in codes("industry"):
+        args["industry"] = ""
+    page = paginate(
+        records_query(lib.model, visible=_visible(lib), q=args["q"],
+                      region_prefix=region_prefix(args["region"]) if args["region"] else "",
+                      industry=args["industry"], status=args["status"] if args["status"] in STATUS_LABELS else "",
+                      sort=args["sort"] or "-updated", search_columns=lib.search_columns),
+        session=get_session(), page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"],
+    )
+    names = dicts_service.region_names((r.region_code for r in page.items), session=get_session())
+    return render("libraries/list.html", "libraries/_table.html", lib=lib, page=page, args=args,
+                  region_options=region_options, industries=codes("industry"), status_labels=STATUS_LABELS,
+                  region_names=names, can_create=current_user.role in lib.creators)
+
+
+def _owner_of(lib: Library, record) -> Owner:
+    if record is None:
+        region, credit = owner_for_new(lib, current_user)
+        return Owner(region, credit, current_user.id)
+    return Owner(record.region_code, record.credit_code, current_user.id)
+
+
+def _edit(lib: Library, record):
+    """The create/edit form: 保存草稿 validates what is there, 提交审核 also requires every Y field."""
+    form = lib.form() if request.method == "POST" else (
+        lib.form.from_wire(record.wire) if record is not None else lib.form())
+    if request.method == "POST":
+        submit = request.form.get("action") == "submit"
+        with uploads_for(_owner_of(lib, record)):
+            valid = form.validate_for(submit=submit)
+        if valid:
+            try:
+                saved = save(lib, form, user=current_user._get_current_object(), session=get_session(),
+                             submit=submit, record=record)
+            except RecordRefused as exc:
+                target = getattr(form, exc.field, None) or next(iter(form))
+                target.errors = list(target.errors) + [str(exc)]
+            else:
+                flash(f"{lib.noun}“{saved.title or '未命名'}”已{'提交审核' if submit else '保存为草稿'}。", "success")
+                return redirect(url_for("libraries.record_detail", key=lib.key, record_id=saved.id))
+        flash("提交的内容有误，请按提示修改后重新保存。", "error")
+    elif lib.owner_role == current_user.role and record is None:
+        # An enterprise or provider starts its own record: its name and credit code are already known.
+        if lib.credit_attr:
+            getattr(form, lib.credit_attr).data = current_user.credit_code
+        if lib.owner_name_attr:
+            getattr(form, lib.owner_name_attr).data = current_user.display_name
+    return render_template("libraries/form.html", lib=lib, form=form, record=record)
+
+
+@bp.route("/<key>/new", methods=["GET", "POST"])
+@login_required
+def record_new(key: str):
+    """A new record of the library (draft or submitted)."""
+    return _edit(_library_for(key, "create"), None)
+
+
+@bp.route("/<key>/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required
+def record_edit(key: str, record_id: int):
+    """Edit a record in my scope."""
+    lib = _library_for(key, "create")
+    return _edit(lib, _record_or_404(lib, record_id))
+
+
+@bp.get("/<key>/<int:record_id>")
+@login_required
+def record_detail(key: str, record_id: int):
+    """One record, every spec attribute with its label."""
+    lib = _library_for(key, "read")
+    record = _record_or_404(lib, record_id)
+    names = dicts_service.region_names([record.region_code], session=get_session())
+    return render_template("libraries/detail.html", lib=lib, record=record, form=lib.form.from_wire(record.wire),
+                           region_name=names.get(record.region_code, record.region_code),
+                           can_edit=current_user.role in lib.creators, is_official=current_scope().is_official)
+
+
+@bp.get("/<key>/<int:record_id>/wire")
+@roles_required(*roles.OFFICIALS)
+def record_wire(key: str, record_id: int):
+    """查看报文: the JSON this record sends to the upper platform, exactly as the spec names it."""
+    lib = _library_for(key, "read")
+    record = _record_or_404(lib, record_id)
+    text = json.dumps(record.wire, ensure_ascii=False, indent=2)
+    if request.args.get("download"):
+        return current_app.response_class(text, mimetype="application/json", headers={
+            "Content-Disposition": f'attachment; filename="{lib.key}-{record.id}.json"'})
+    return render_template("libraries/wire.html", lib=lib, record=record, text=text)
+
+
+@bp.get("/<key>/rows/<field>")
+@login_required
+def new_row(key: str, field: str):
+    """One more nested row (useSceneList, fileList, performanceCycleList) for the form, as an htmx fragment."""
+    lib = _library_for(key, "create")
+    index = request.args.get("index", type=int)
+    form = lib.form(meta={"csrf": False})
+    rows = getattr(form, field, None)
+    if rows is None or rows.type != "FieldList" or index is None or not 0 <= index < 1000:
+        abort(404)
+    rows.entries.clear()  # drop the min_entries blanks: only the requested row is rendered
+    rows.last_index = index - 1
+    entry = rows.append_entry()
+    return render_template("libraries/_row.html", lib=lib, rows=rows, entry=entry, next_index=index + 1, oob=True)
+
+
+@bp.get("/rows/removed")
+@login_required
+def removed_row():
+    """The answer to 删除 on a nested row: htmx drops the row (hx-swap=delete), nothing is stored."""
+    return ""

@@ -1,0 +1,11 @@
+"""绩效管理 records. The natural key is industry + sub-industry + region."""
+from __future__ import annotations
+
+from sqlalchemy import UniqueConstraint
+
+from app.libraries.records import RecordBase
+
+
+class Target(RecordBase, table=True):
+    __tablename__ = "performance_target"
+    __table_args__ = (UniqueConstraint("industry", "title", "region_code"),)
