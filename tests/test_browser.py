@@ -135,3 +135,56 @@ def test_disable_a_user_in_the_list_without_reload(live_server, browser_page, ma
     page.wait_for_url("**q=ent_b**")
     assert page.locator("#user-table tbody tr").count() == 1
     assert page.console_errors == []
+
+
+def test_create_a_product_with_two_scenes_and_a_cover(live_server, browser_page, make_user):  # noqa: F811
+    from tests.test_files_sniff import png_bytes
+
+    app, base = live_server
+    page = browser_page
+    make_user(roles.PROVIDER, "410700", username="provider_b", credit_code="914403001922038216",
+              display_name="新乡智云数字科技有限公司")
+    _login(page, base, "provider_b")
+    page.wait_for_url(f"{base}/home")
+    page.goto(f"{base}/lib/products/new")
+    assert page.input_value("#companyName") == "新乡智云数字科技有限公司"  # its own name, filled in
+    page.fill("#softwareName", "起重设备远程运维平台")
+    page.select_option("#depTypeCode", "CLOUD_NATIVE_DEPLOYMENT")
+    page.select_option("#buyMethodCode", "subscribe")
+    page.fill("#sofDes", "面向起重机械企业的设备联网与远程运维。")
+    page.fill("#sofInfoDes", "设备接入、告警、工单。")
+    page.select_option("#releaseType", "3")
+    page.fill("#releaseDate", "2025-03-01")
+    page.fill("#priceRangeMax", "200000")
+    page.fill("#priceRangeMin", "50000")
+
+    def scene_row(i, levels, desc):
+        prefix = f"useSceneList-{i}-itemName"
+        page.fill(f"#useSceneList-{i}-desc", desc)
+        page.fill(f"#useSceneList-{i}-subdivideIndustry", "起重机械")
+        page.select_option(f"#useSceneList-{i}-industryName", "专用设备制造业")
+        for level, code in zip(("l1", "l2", "l3"), levels, strict=True):
+            page.wait_for_selector(f'#{prefix}-{prefix}_{level} option[value="{code}"]', state="attached")
+            _choose(page, f"#{prefix}-{prefix}_{level}", code)
+
+    page.evaluate("window.__same_page = true")
+    scene_row(0, ("PRODUCTION_DIGITALIZATION", "EQUIPMENT_MANAGEMENT", "EQUIPMENT_OPERATION_MONITORING"), "设备实时监测")
+    page.click("#add-useSceneList")  # a second row, added in place
+    page.wait_for_selector("#useSceneList-1-row")
+    scene_row(1, ("SUPPLY_CHAIN_DIGITALIZATION", "WAREHOUSE_MANAGEMENT", "AUTOMATED_WAREHOUSE_OPERATIONS"), "智能仓储")
+    page.click("#add-fileList")
+    page.wait_for_selector("#fileList-0-row")
+    page.select_option("#fileList-0-fileType", "3")
+    page.set_input_files("#fileList-0-file", files=[{"name": "封面.png", "mimeType": "image/png",
+                                                     "buffer": png_bytes()}])
+    assert page.evaluate("window.__same_page") is True
+    page.click("main button[value=submit]")
+    page.wait_for_selector("text=已提交审核")
+    body = page.inner_text("main")
+    assert "生产执行数字化/设备管理/设备运行实时监测" in body
+    assert "供应链数字化/仓储物流/自动化仓储作业" in body
+    assert "封面.png" in body
+    with page.expect_download() as download:
+        page.click("a:has-text('封面.png')")
+    assert download.value.suggested_filename == "封面.png"
+    assert page.console_errors == []

@@ -197,3 +197,26 @@ def test_a_bad_upload_is_refused_and_the_rest_kept(app, client, login_as):
     assert response.status_code == 200 and "PNG" in html
     assert 'value="起重设备远程运维平台"' in html
     assert _records(app, "products") == []
+
+
+@pytest.mark.parametrize(("key", "payload"), [("providers", PROVIDER), ("pilots", PILOT), ("products", PRODUCT),
+                                              ("targets", TARGET)])
+def test_the_running_forms_carry_every_spec_attribute_as_an_html_name(client, login_as, key, payload):
+    login_as(roles.CITY_ADMIN, "410700")
+    html = client.get(f"/lib/{key}/new").get_data(as_text=True)
+    for attr, value in payload.items():
+        if isinstance(value, list):
+            rows = client.get(f"/lib/{key}/rows/{attr}?index=0").get_data(as_text=True)
+            sample = value[0] if value else {"fileType": 0, "fileName": 0, "file": 0, "fileSize": 0, "fileCategory": 0}
+            for sub in sample:
+                assert f'name="{attr}-0-{sub}"' in rows, f"{attr}-0-{sub}"
+        else:
+            assert f'name="{attr}"' in html, attr
+
+
+def test_an_oversize_cover_is_refused_in_the_form(app, client, login_as):
+    login_as(roles.PROVIDER, "410700", credit_code=ENT_B)
+    data = _product_post()
+    data["fileList-0-file"] = (io.BytesIO(png_bytes() + bytes(1024 * 1024)), "大封面.png")
+    html = client.post("/lib/products/new", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "服务商产品封面文件不能超过 1 MB" in html and _records(app, "products") == []
