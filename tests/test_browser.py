@@ -172,6 +172,11 @@ def test_create_a_product_with_two_scenes_and_a_cover(live_server, browser_page,
     page.click("#add-useSceneList")  # a second row, added in place
     page.wait_for_selector("#useSceneList-1-row")
     scene_row(1, ("SUPPLY_CHAIN_DIGITALIZATION", "WAREHOUSE_MANAGEMENT", "AUTOMATED_WAREHOUSE_OPERATIONS"), "智能仓储")
+    page.click("#add-useSceneList")  # a third row, then removed again in place
+    page.wait_for_selector("#useSceneList-2-row")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#useSceneList-2-row button:has-text('删除这一行')")
+    page.wait_for_selector("#useSceneList-2-row", state="detached")
     page.click("#add-fileList")
     page.wait_for_selector("#fileList-0-row")
     page.select_option("#fileList-0-fileType", "3")

@@ -75,6 +75,9 @@ def test_a_product_with_an_uploaded_cover_and_two_scenes(app, client, login_as, 
     assert wire["useSceneList"] == PRODUCT["useSceneList"]
     assert wire["fileList"][0]["fileName"] == "封面.png" and wire["fileList"][0]["fileCategory"] == "png"
     assert record.credit_code == ENT_B and record.industry == "专用设备制造业"
+    # Posting the record back unchanged (the file row carries its stored id) changes nothing on the wire.
+    assert client.post(f"/lib/products/{record.id}/edit", data=_post(wire)).status_code == 302
+    assert _records(app, "products")[0].wire == wire
     file_id = wire["fileList"][0]["file"]
     assert client.get(f"/files/{file_id}").data == png_bytes()
     assert app.test_client().get(f"/files/{file_id}").status_code == 302  # not logged in
