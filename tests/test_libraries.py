@@ -118,6 +118,8 @@ def test_an_enterprise_reports_only_for_itself(app, client, login_as, make_user)
     assert "只能填报本单位" in foreign.get_data(as_text=True)
     assert client.post("/lib/pilots/new", data=_post(PILOT)).status_code == 302
     [mine] = _records(app, "pilots")
+    again = client.get("/lib/pilots/new")  # its one record opens for editing instead of a second one
+    assert again.headers["Location"].endswith(f"/lib/pilots/{mine.id}/edit")
     other = make_user(roles.ENTERPRISE, "410783", credit_code=ENT_B, username="ent_b")
     other_client = app.test_client()
     login(other_client, other.username)

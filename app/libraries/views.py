@@ -13,7 +13,7 @@ from app.dicts import service as dicts_service
 from app.dicts.spec_dicts import codes
 from app.files.fields import Owner, uploads_for
 from app.libraries import bp
-from app.libraries.records import STATUS_LABELS, records_query
+from app.libraries.records import STATUS_LABELS, find_by_key, records_query
 from app.libraries.registry import Library, get_library
 from app.libraries.service import RecordRefused, owner_for_new, save
 from app.pagination import paginate
@@ -113,8 +113,14 @@ def _edit(lib: Library, record):
 @bp.route("/<key>/new", methods=["GET", "POST"])
 @login_required
 def record_new(key: str):
-    """A new record of the library (draft or submitted)."""
-    return _edit(_library_for(key, "create"), None)
+    """A new record of the library (draft or submitted); an organisation's own record opens for editing."""
+    lib = _library_for(key, "create")
+    if current_user.role == lib.owner_role and lib.credit_attr:
+        own = find_by_key(lib.model, session=get_session(), credit_code=current_user.credit_code)
+        if own is not None:
+            flash(f"本单位的{lib.noun}信息已登记，请在此修改。", "warning")
+            return redirect(url_for("libraries.record_edit", key=lib.key, record_id=own.id))
+    return _edit(lib, None)
 
 
 @bp.route("/<key>/<int:record_id>/edit", methods=["GET", "POST"])
