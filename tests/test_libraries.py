@@ -225,3 +225,14 @@ def test_an_oversize_cover_is_refused_in_the_form(app, client, login_as):
     data["fileList-0-file"] = (io.BytesIO(png_bytes() + bytes(1024 * 1024)), "大封面.png")
     html = client.post("/lib/products/new", data=data, content_type="multipart/form-data").get_data(as_text=True)
     assert "服务商产品封面文件不能超过 1 MB" in html and _records(app, "products") == []
+
+
+def test_paging_totals_are_exact_with_and_without_the_count_shortcut(app, client, login_as):
+    """A first page that is not full is its own total; a full one still counts (app.pagination)."""
+    login_as(roles.CITY_ADMIN, "410700")
+    for i in range(21):
+        client.post("/lib/pilots/new", data=_post({**PILOT, "companyName": f"分页企业{i:02d}", "creditCode": _code(100 + i)}))
+    assert "共 21 条" in client.get("/lib/pilots/?page=2").get_data(as_text=True)
+    assert "第 1 / 2 页，共 21 条" in client.get("/lib/pilots/").get_data(as_text=True)
+    assert "共 1 条" in client.get("/lib/pilots/?q=分页企业07").get_data(as_text=True)
+    assert "第 2 / 2 页" in client.get("/lib/pilots/?page=99").get_data(as_text=True)  # a stale link is clamped

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Text
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel, select
 
 from app.db import utcnow
@@ -20,16 +20,16 @@ STATUS_LABELS = {DRAFT: "草稿", SUBMITTED: "待审核"}
 
 class RecordBase(SQLModel):
     id: int | None = Field(default=None, primary_key=True)
-    status: str = Field(default=DRAFT, max_length=16, index=True)
+    status: str = Field(default=DRAFT, max_length=16)  # indexed in list_indexes(), with the list order
     region_code: str = Field(max_length=12, index=True)  # the most specific region known: scope
     credit_code: str | None = Field(default=None, max_length=18, index=True)  # the owning organisation
     # What lists show and search first; None while a draft lacks it (so unique natural keys ignore it).
     title: str | None = Field(default=None, max_length=255, index=True)
-    industry: str | None = Field(default=None, max_length=100, index=True)
+    industry: str | None = Field(default=None, max_length=100)  # indexed in list_indexes()
     payload: str = Field(default="{}", sa_type=Text)
     created_by: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)  # indexed in list_indexes()
     submitted_at: datetime | None = None
 
     @property
@@ -39,6 +39,22 @@ class RecordBase(SQLModel):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+
+def list_indexes(table: str, *search_columns: str) -> tuple[Index, ...]:
+    """The indexes behind a library's list (records_query), for the model's `__table_args__`.
+
+    A list counts its matches and shows one page newest first (updated_at desc, id desc). Each index
+    starts with what a query seeks on, then follows that order (so a page stops after its rows), then
+    carries the columns the WHERE clause reads (the region scope, whose prefix LIKE seeks nothing, and
+    the keyword search's columns): counting and skipping non-matching rows then read the narrow index,
+    never the wide rows with their payload. `search_columns` are the library's own searched columns.
+    """
+    return (
+        Index(f"ix_{table}_recent", "updated_at", "id", "region_code", "title", "credit_code", *search_columns),
+        Index(f"ix_{table}_status_recent", "status", "updated_at", "id", "region_code"),
+        Index(f"ix_{table}_industry_recent", "industry", "updated_at", "id", "region_code"),
+    )
 
 
 SORTS = {"-updated": ("updated_at", True), "title": ("title", False), "region": ("region_code", False)}

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import UniqueConstraint
 
-from app.libraries.records import RecordBase
+from app.libraries.records import RecordBase, list_indexes
 
 
 class PilotEnterprise(RecordBase, table=True):
     __tablename__ = "pilot_enterprise"
-    __table_args__ = (UniqueConstraint("credit_code"),)
+    __table_args__ = (UniqueConstraint("credit_code"), *list_indexes("pilot_enterprise"))

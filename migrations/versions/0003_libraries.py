@@ -1,8 +1,12 @@
 """the four national libraries
 
+Each list index starts with what the list seeks on, follows the list's order (updated_at desc, id desc)
+and carries the columns its WHERE clause reads, so counting and paging over 100 000 records read the
+index, not the wide rows (see app.libraries.records.list_indexes and bench/libraries.py).
+
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-25 04:02:50.295874
+Create Date: 2026-11-25 04:51:53.406655
 """
 import sqlalchemy as sa
 import sqlmodel
@@ -33,11 +37,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('performance_target', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_performance_target_credit_code'), ['credit_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_performance_target_industry'), ['industry'], unique=False)
+        batch_op.create_index('ix_performance_target_industry_recent', ['industry', 'updated_at', 'id', 'region_code'], unique=False)
+        batch_op.create_index('ix_performance_target_recent', ['updated_at', 'id', 'region_code', 'title', 'credit_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_performance_target_region_code'), ['region_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_performance_target_status'), ['status'], unique=False)
+        batch_op.create_index('ix_performance_target_status_recent', ['status', 'updated_at', 'id', 'region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_performance_target_title'), ['title'], unique=False)
-        batch_op.create_index(batch_op.f('ix_performance_target_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('pilot_enterprise',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -56,11 +60,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('pilot_enterprise', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pilot_enterprise_credit_code'), ['credit_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_pilot_enterprise_industry'), ['industry'], unique=False)
+        batch_op.create_index('ix_pilot_enterprise_industry_recent', ['industry', 'updated_at', 'id', 'region_code'], unique=False)
+        batch_op.create_index('ix_pilot_enterprise_recent', ['updated_at', 'id', 'region_code', 'title', 'credit_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_pilot_enterprise_region_code'), ['region_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_pilot_enterprise_status'), ['status'], unique=False)
+        batch_op.create_index('ix_pilot_enterprise_status_recent', ['status', 'updated_at', 'id', 'region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_pilot_enterprise_title'), ['title'], unique=False)
-        batch_op.create_index(batch_op.f('ix_pilot_enterprise_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('product',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -81,11 +85,11 @@ def upgrade() -> None:
     with op.batch_alter_table('product', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_product_company_name'), ['company_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_product_credit_code'), ['credit_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_product_industry'), ['industry'], unique=False)
+        batch_op.create_index('ix_product_industry_recent', ['industry', 'updated_at', 'id', 'region_code'], unique=False)
+        batch_op.create_index('ix_product_recent', ['updated_at', 'id', 'region_code', 'title', 'credit_code', 'company_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_product_region_code'), ['region_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_product_status'), ['status'], unique=False)
+        batch_op.create_index('ix_product_status_recent', ['status', 'updated_at', 'id', 'region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_product_title'), ['title'], unique=False)
-        batch_op.create_index(batch_op.f('ix_product_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('provider',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -104,11 +108,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('provider', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_provider_credit_code'), ['credit_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_provider_industry'), ['industry'], unique=False)
+        batch_op.create_index('ix_provider_industry_recent', ['industry', 'updated_at', 'id', 'region_code'], unique=False)
+        batch_op.create_index('ix_provider_recent', ['updated_at', 'id', 'region_code', 'title', 'credit_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_provider_region_code'), ['region_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_provider_status'), ['status'], unique=False)
+        batch_op.create_index('ix_provider_status_recent', ['status', 'updated_at', 'id', 'region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_provider_title'), ['title'], unique=False)
-        batch_op.create_index(batch_op.f('ix_provider_updated_at'), ['updated_at'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -116,39 +120,39 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('provider', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_provider_updated_at'))
         batch_op.drop_index(batch_op.f('ix_provider_title'))
-        batch_op.drop_index(batch_op.f('ix_provider_status'))
+        batch_op.drop_index('ix_provider_status_recent')
         batch_op.drop_index(batch_op.f('ix_provider_region_code'))
-        batch_op.drop_index(batch_op.f('ix_provider_industry'))
+        batch_op.drop_index('ix_provider_recent')
+        batch_op.drop_index('ix_provider_industry_recent')
         batch_op.drop_index(batch_op.f('ix_provider_credit_code'))
 
     op.drop_table('provider')
     with op.batch_alter_table('product', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_product_updated_at'))
         batch_op.drop_index(batch_op.f('ix_product_title'))
-        batch_op.drop_index(batch_op.f('ix_product_status'))
+        batch_op.drop_index('ix_product_status_recent')
         batch_op.drop_index(batch_op.f('ix_product_region_code'))
-        batch_op.drop_index(batch_op.f('ix_product_industry'))
+        batch_op.drop_index('ix_product_recent')
+        batch_op.drop_index('ix_product_industry_recent')
         batch_op.drop_index(batch_op.f('ix_product_credit_code'))
         batch_op.drop_index(batch_op.f('ix_product_company_name'))
 
     op.drop_table('product')
     with op.batch_alter_table('pilot_enterprise', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_pilot_enterprise_updated_at'))
         batch_op.drop_index(batch_op.f('ix_pilot_enterprise_title'))
-        batch_op.drop_index(batch_op.f('ix_pilot_enterprise_status'))
+        batch_op.drop_index('ix_pilot_enterprise_status_recent')
         batch_op.drop_index(batch_op.f('ix_pilot_enterprise_region_code'))
-        batch_op.drop_index(batch_op.f('ix_pilot_enterprise_industry'))
+        batch_op.drop_index('ix_pilot_enterprise_recent')
+        batch_op.drop_index('ix_pilot_enterprise_industry_recent')
         batch_op.drop_index(batch_op.f('ix_pilot_enterprise_credit_code'))
 
     op.drop_table('pilot_enterprise')
     with op.batch_alter_table('performance_target', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_performance_target_updated_at'))
         batch_op.drop_index(batch_op.f('ix_performance_target_title'))
-        batch_op.drop_index(batch_op.f('ix_performance_target_status'))
+        batch_op.drop_index('ix_performance_target_status_recent')
         batch_op.drop_index(batch_op.f('ix_performance_target_region_code'))
-        batch_op.drop_index(batch_op.f('ix_performance_target_industry'))
+        batch_op.drop_index('ix_performance_target_recent')
+        batch_op.drop_index('ix_performance_target_industry_recent')
         batch_op.drop_index(batch_op.f('ix_performance_target_credit_code'))
 
     op.drop_table('performance_target')
