@@ -34,12 +34,9 @@ class Library:
     has_industry: bool = True  # lists offer the 行业 filter
 
     @property
-    def creators(self) -> frozenset[str]:
+    def roles(self) -> frozenset[str]:
+        """Who works in this library (each within their scope): officials and the owning organisations."""
         return roles.OFFICIALS | ({self.owner_role} if self.owner_role else set())
-
-    @property
-    def readers(self) -> frozenset[str]:
-        return self.creators
 
 
 LIBRARIES: dict[str, Library] = {}

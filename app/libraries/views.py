@@ -20,10 +20,10 @@ from app.pagination import paginate
 from app.site.htmx import render
 
 
-def _library_for(key: str, allowed: str) -> Library:
-    """The library, if the user's role may `allowed` ("read" or "create") it; 403 otherwise."""
+def _library_for(key: str) -> Library:
+    """The library, if the user's role works in it (scope then limits the records); 403 otherwise."""
     lib = get_library(key)
-    if current_user.role not in (lib.readers if allowed == "read" else lib.creators):
+    if current_user.role not in lib.roles:
         abort(403)
     return lib
 
@@ -55,7 +55,7 @@ def _region_filter_options() -> list[tuple[str, str]]:
 @login_required
 def record_list(key: str):
     """A library's records in my scope: keyword, region, industry and status filters, sorting, paging."""
-    lib = _library_for(key, "read")
+    lib = _library_for(key)
     args = {name: request.args.get(name, "").strip()[:60] for name in ("q", "region", "industry", "status", "sort")}
     region_options = _region_filter_options()
     if args["region"] not in {code for code, _ in region_options}:
@@ -72,7 +72,7 @@ def record_list(key: str):
     names = dicts_service.region_names((r.region_code for r in page.items), session=get_session())
     return render("libraries/list.html", "libraries/_table.html", lib=lib, page=page, args=args,
                   region_options=region_options, industries=codes("industry"), status_labels=STATUS_LABELS,
-                  region_names=names, can_create=current_user.role in lib.creators)
+                  region_names=names)
 
 
 def _owner_of(lib: Library, record) -> Owner:
@@ -114,7 +114,7 @@ def _edit(lib: Library, record):
 @login_required
 def record_new(key: str):
     """A new record of the library (draft or submitted); an organisation's own record opens for editing."""
-    lib = _library_for(key, "create")
+    lib = _library_for(key)
     if current_user.role == lib.owner_role and lib.credit_attr:
         own = find_by_key(lib.model, session=get_session(), credit_code=current_user.credit_code)
         if own is not None:
@@ -127,7 +127,7 @@ def record_new(key: str):
 @login_required
 def record_edit(key: str, record_id: int):
     """Edit a record in my scope."""
-    lib = _library_for(key, "create")
+    lib = _library_for(key)
     return _edit(lib, _record_or_404(lib, record_id))
 
 
@@ -135,19 +135,19 @@ def record_edit(key: str, record_id: int):
 @login_required
 def record_detail(key: str, record_id: int):
     """One record, every spec attribute with its label."""
-    lib = _library_for(key, "read")
+    lib = _library_for(key)
     record = _record_or_404(lib, record_id)
     names = dicts_service.region_names([record.region_code], session=get_session())
     return render_template("libraries/detail.html", lib=lib, record=record, form=lib.form.from_wire(record.wire),
                            region_name=names.get(record.region_code, record.region_code),
-                           can_edit=current_user.role in lib.creators, is_official=current_scope().is_official)
+                           is_official=current_scope().is_official)
 
 
 @bp.get("/<key>/<int:record_id>/wire")
 @roles_required(*roles.OFFICIALS)
 def record_wire(key: str, record_id: int):
     """查看报文: the JSON this record sends to the upper platform, exactly as the spec names it."""
-    lib = _library_for(key, "read")
+    lib = _library_for(key)
     record = _record_or_404(lib, record_id)
     text = json.dumps(record.wire, ensure_ascii=False, indent=2)
     if request.args.get("download"):
@@ -160,7 +160,7 @@ def record_wire(key: str, record_id: int):
 @login_required
 def new_row(key: str, field: str):
     """One more nested row (useSceneList, fileList, performanceCycleList) for the form, as an htmx fragment."""
-    lib = _library_for(key, "create")
+    lib = _library_for(key)
     index = request.args.get("index", type=int)
     form = lib.form(meta={"csrf": False})
     rows = getattr(form, field, None)

@@ -51,40 +51,41 @@ class Required:
         raise StopValidation()
 
 
+def _parse(valuelist, convert, message: str):
+    """The posted text converted, None when empty; `message` (Chinese) when it cannot be read."""
+    raw = (valuelist[0] if valuelist else "").strip()
+    if not raw:
+        return None
+    try:
+        return convert(raw)
+    except (ValueError, InvalidOperation) as exc:
+        raise ValueError(message) from exc
+
+
+def _finite_decimal(raw: str) -> Decimal:
+    value = Decimal(raw.replace(",", ""))
+    if not value.is_finite():
+        raise ValueError(raw)
+    return value
+
+
 class SpecIntegerField(IntegerField):
     def process_formdata(self, valuelist):
-        raw = (valuelist[0] if valuelist else "").strip()
         self.data = None
-        if raw:
-            try:
-                self.data = int(raw)
-            except ValueError as exc:
-                raise ValueError("请输入整数。") from exc
+        self.data = _parse(valuelist, int, "请输入整数。")
 
 
 class SpecDecimalField(DecimalField):
     def process_formdata(self, valuelist):
-        raw = (valuelist[0] if valuelist else "").strip().replace(",", "")
         self.data = None
-        if raw:
-            try:
-                value = Decimal(raw)
-            except InvalidOperation as exc:
-                raise ValueError("请输入数字，例如 12.50。") from exc
-            if not value.is_finite():
-                raise ValueError("请输入数字，例如 12.50。")
-            self.data = value
+        self.data = _parse(valuelist, _finite_decimal, "请输入数字，例如 12.50。")
 
 
 class SpecDateField(DateField):
     def process_formdata(self, valuelist):
-        raw = (valuelist[0] if valuelist else "").strip()
         self.data = None
-        if raw:
-            try:
-                self.data = datetime.strptime(raw, "%Y-%m-%d").date()
-            except ValueError as exc:
-                raise ValueError("日期格式应为 YYYY-MM-DD，例如 2025-01-31。") from exc
+        self.data = _parse(valuelist, lambda raw: datetime.strptime(raw, "%Y-%m-%d").date(),
+                           "日期格式应为 YYYY-MM-DD，例如 2025-01-31。")
 
 
 class SpecSelectField(SelectField):
