@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage
@@ -22,6 +23,11 @@ from app.accounts.passwords import generate_password
 from app.accounts.setup import needs_setup
 from app.db import get_session
 from app.dicts.validators import credit_code_check_char
+from app.files.fields import Owner, uploads_for
+from app.files.service import save_upload
+from app.libraries.records import find_by_key
+from app.libraries.registry import LIBRARIES
+from app.libraries.service import save
 
 CITY, COUNTY, COUNTY_2 = "410700", "410783", "410721"
 
@@ -138,14 +144,6 @@ def _demo_payloads() -> list[tuple[str, str, dict]]:
 
 def _load_records(session: Session) -> int:
     """Create the demo records whose natural key is still free, each through its form and the shared save."""
-    from flask import current_app
-
-    from app.files.fields import Owner, uploads_for
-    from app.files.service import save_upload
-    from app.libraries.records import find_by_key
-    from app.libraries.registry import LIBRARIES
-    from app.libraries.service import save
-
     count = 0
     with current_app.test_request_context():
         for key, username, payload in _demo_payloads():

@@ -166,7 +166,7 @@ def test_list_search_filters_sorting_and_paging(app, client, login_as):
     drafts = client.get("/lib/pilots/?status=draft").get_data(as_text=True)
     assert "共 3 条" in drafts
     cars = client.get("/lib/pilots/?industry=汽车制造业").get_data(as_text=True)
-    assert "共 11 条" in cars
+    assert "共 11 条" in cars and '<option value="汽车制造业" selected>' in cars  # the filter shows its state
     county = client.get("/lib/pilots/?region=410721").get_data(as_text=True)
     assert "共 5 条" in county
     assert "没有符合条件的记录" in client.get("/lib/pilots/?q=不存在").get_data(as_text=True)

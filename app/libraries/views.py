@@ -71,7 +71,8 @@ def record_list(key: str):
     )
     names = dicts_service.region_names((r.region_code for r in page.items), session=get_session())
     return render("libraries/list.html", "libraries/_table.html", lib=lib, page=page, args=args,
-                  region_options=region_options, industries=codes("industry"), status_labels=STATUS_LABELS,
+                  region_options=region_options, industries=[(name, name) for name in codes("industry")],
+                  status_labels=STATUS_LABELS,
                   region_names=names)
 
 
