@@ -135,31 +135,19 @@ def _check_type(stored: StoredFile, file_type: int | None) -> None:
         raise StopValidation("服务商产品封面文件只能是 jpg、jpeg、png 图片。")
 
 
-def _derived_widget(field, **kwargs):
-    hidden = f"<input {html_params(type='hidden', name=field.name, id=field.id, value=field._value())}>"
-    return Markup(f'{hidden}<span class="derived">{escape(field._value() or "（上传后自动填写）")}</span>')
-
-
-class DerivedText(Field):
+class DerivedText(f.DerivedField):
     """fileName / fileSize / fileCategory: shown, posted back as hidden inputs, but always re-derived
     from the stored file during validation so they cannot disagree with it."""
 
-    widget = staticmethod(_derived_widget)
+    placeholder = "（上传后自动填写）"
 
     def __init__(self, label=None, validators=None, derive=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
+        super().__init__(label, validators, compute=self._from_file, **kwargs)
         self.derive = derive
 
-    def process_formdata(self, valuelist):
-        self.data = (valuelist[0] or "").strip() or None if valuelist else None
-
-    def _value(self):
-        return self.data or ""
-
-    def pre_validate(self, form):
+    def _from_file(self, form):
         stored = form.file.stored
-        if stored is not None:
-            self.data = self.derive(stored)
+        return self.derive(stored) if stored is not None else self.data
 
 
 class UploadFileRow(SpecRow):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import abort
+from flask import abort, url_for
 
 from app.accounts import roles
 
@@ -32,6 +32,10 @@ class Library:
     search_columns: tuple[str, ...] = ()
     columns: tuple[tuple[str, str], ...] = field(default=())  # (header, spec attribute) for the list
     has_industry: bool = True  # lists offer the 行业 filter
+    # A library with pages of its own (the staged archive editor) names their blueprint; it offers
+    # `new` and `overview` views, which replace the shared create, detail and edit pages.
+    pages: str | None = None
+    spec_json: Callable[[dict], dict] = lambda payload: payload  # the spec JSON object of a stored payload
 
     @property
     def roles(self) -> frozenset[str]:
@@ -39,7 +43,33 @@ class Library:
         return roles.OFFICIALS | ({self.owner_role} if self.owner_role else set())
 
 
+    def record_url(self, record_id: int) -> str:
+        if self.pages:
+            return url_for(f"{self.pages}.overview", record_id=record_id)
+        return url_for("libraries.record_detail", key=self.key, record_id=record_id)
+
+    def new_url(self) -> str:
+        return url_for(f"{self.pages}.new") if self.pages else url_for("libraries.record_new", key=self.key)
+
+
 LIBRARIES: dict[str, Library] = {}
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A record of another library that belongs with a record of this one (a pilot enterprise's archive):
+    the detail page links to it, or offers to start it from this record with ?<start_param>=<id>."""
+
+    library: Library
+    find: Callable[[object, object], object | None]  # (record, session) -> the related record or None
+    start_param: str
+
+
+RELATIONS: dict[str, list[Relation]] = {}
+
+
+def relate(key: str, relation: Relation) -> None:
+    RELATIONS.setdefault(key, []).append(relation)
 
 
 def register(library: Library) -> Library:

@@ -27,11 +27,11 @@ def _owner(lib: Library, form, wire: dict, *, record, user, session: Session) ->
     region = getattr(form, "region", None)
     region_code = region.data if region is not None and region.data else (
         record.region_code if record is not None else user.region_code)
-    if lib.credit_attr:
-        return region_code, wire.get(lib.credit_attr) or None
+    found = lib.owner_of(wire, session) if lib.owner_of else None
+    if lib.credit_attr:  # the record names its owner; a record it belongs to may say where (archives)
+        return (found[0] if found else region_code), wire.get(lib.credit_attr) or None
     if user.role == lib.owner_role:
         return region_code, user.credit_code
-    found = lib.owner_of(wire, session) if lib.owner_of else None
     return found or (region_code, record.credit_code if record is not None else None)
 
 
@@ -46,8 +46,9 @@ def owner_for_new(lib: Library, user) -> tuple[str, str | None]:
     return user.region_code, user.credit_code if user.role == lib.owner_role else None
 
 
-def save(lib: Library, form, *, user, session: Session, submit: bool, record=None):
-    """Create or update a record from `form` (already validated for `submit`); returns the record."""
+def save(lib: Library, form, *, user, session: Session, submit: bool | None, record=None, detail: dict | None = None):
+    """Create or update a record from `form` (already validated for `submit`); returns the record.
+    `submit` None keeps the record's status (an official's evaluation of a submitted archive)."""
     wire = form.to_wire()
     scope = Scope(user.role, user.region_code, user.credit_code)
     region, credit = _owner(lib, form, wire, record=record, user=user, session=session)
@@ -75,12 +76,13 @@ def save(lib: Library, form, *, user, session: Session, submit: bool, record=Non
         record.payload = json.dumps(wire, ensure_ascii=False)
         record.updated_at = utcnow()
         # Saving a draft over a submitted record takes it back: what was submitted is no longer there.
-        record.status = SUBMITTED if submit else DRAFT
+        if submit is not None:
+            record.status = SUBMITTED if submit else DRAFT
         if submit:
             record.submitted_at = utcnow()
         adopt(_file_ids(wire), region=region, credit=credit, session=session)
         session.flush()
         audit(session, f"{lib.key}.{'submit' if submit else 'create' if created else 'update'}", actor=user,
               target_type=lib.key, target_id=record.id, region_code=region,
-              detail={"title": record.title, "credit_code": credit})
+              detail={"title": record.title, "credit_code": credit, **(detail or {})})
     return record

@@ -14,7 +14,7 @@ from app.dicts.spec_dicts import codes
 from app.files.fields import Owner, uploads_for
 from app.libraries import bp
 from app.libraries.records import STATUS_LABELS, find_by_key, records_query
-from app.libraries.registry import Library, get_library
+from app.libraries.registry import RELATIONS, Library, get_library
 from app.libraries.service import RecordRefused, owner_for_new, save
 from app.pagination import paginate
 from app.site.htmx import render
@@ -116,6 +116,8 @@ def _edit(lib: Library, record):
 def record_new(key: str):
     """A new record of the library (draft or submitted); an organisation's own record opens for editing."""
     lib = _library_for(key)
+    if lib.pages:
+        return redirect(lib.new_url())
     if current_user.role == lib.owner_role and lib.credit_attr:
         own = find_by_key(lib.model, session=get_session(), credit_code=current_user.credit_code)
         if own is not None:
@@ -129,7 +131,10 @@ def record_new(key: str):
 def record_edit(key: str, record_id: int):
     """Edit a record in my scope."""
     lib = _library_for(key)
-    return _edit(lib, _record_or_404(lib, record_id))
+    record = _record_or_404(lib, record_id)
+    if lib.pages:
+        return redirect(lib.record_url(record.id))
+    return _edit(lib, record)
 
 
 @bp.get("/<key>/<int:record_id>")
@@ -138,10 +143,25 @@ def record_detail(key: str, record_id: int):
     """One record, every spec attribute with its label."""
     lib = _library_for(key)
     record = _record_or_404(lib, record_id)
+    if lib.pages:
+        return redirect(lib.record_url(record.id))
     names = dicts_service.region_names([record.region_code], session=get_session())
     return render_template("libraries/detail.html", lib=lib, record=record, form=lib.form.from_wire(record.wire),
                            region_name=names.get(record.region_code, record.region_code),
-                           is_official=current_scope().is_official)
+                           is_official=current_scope().is_official, related=_related(lib, record))
+
+
+def _related(lib: Library, record) -> list[tuple]:
+    """(relation, the related record or None) for the records of other libraries that go with this one."""
+    out, scope = [], current_scope()
+    for relation in RELATIONS.get(lib.key, ()):
+        if current_user.role not in relation.library.roles:
+            continue
+        other = relation.find(record, get_session())
+        if other is not None and not scope.allows(region_code=other.region_code, credit_code=other.credit_code):
+            other = None
+        out.append((relation, other))
+    return out
 
 
 @bp.get("/<key>/<int:record_id>/wire")
@@ -150,7 +170,7 @@ def record_wire(key: str, record_id: int):
     """查看报文: the JSON this record sends to the upper platform, exactly as the spec names it."""
     lib = _library_for(key)
     record = _record_or_404(lib, record_id)
-    text = json.dumps(record.wire, ensure_ascii=False, indent=2)
+    text = json.dumps(lib.spec_json(record.wire), ensure_ascii=False, indent=2)
     if request.args.get("download"):
         return current_app.response_class(text, mimetype="application/json", headers={
             "Content-Disposition": f'attachment; filename="{lib.key}-{record.id}.json"'})

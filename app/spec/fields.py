@@ -12,9 +12,12 @@ from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from wtforms import DateField, DecimalField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
+from markupsafe import Markup, escape
+from wtforms import (DateField, DecimalField, Field, FieldList, FormField, IntegerField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.widgets import html_params
 
 from app.dicts import spec_dicts
 from app.validators import NoMarkup, strip_filter
@@ -117,8 +120,11 @@ def integer(label: str, *, required: bool = True, minimum: int = 0, maximum: int
     return SpecIntegerField(label, checks, **kwargs)
 
 
-def decimal(label: str, *, required: bool = True, minimum: float = 0, **kwargs):
-    checks = [Required() if required else Optional(), NumberRange(minimum, None, f"不能小于 {minimum}。")]
+def decimal(label: str, *, required: bool = True, minimum: float | None = 0, **kwargs):
+    """A Double of the spec; `minimum=None` where a negative value is meaningful (a loss)."""
+    checks = [Required() if required else Optional()]
+    if minimum is not None:
+        checks.append(NumberRange(minimum, None, f"不能小于 {minimum}。"))
     return SpecDecimalField(label, checks, places=None, **kwargs)
 
 
@@ -166,3 +172,41 @@ class SlashParts:
         if len(parts) < self.minimum or any(not p.strip() for p in parts):
             raise ValidationError(
                 f"请用“/”分隔各部分（至少 {self.minimum} 部分），例如：河南省/新乡市/长垣市/蒲西街道 18 号。")
+
+
+def derived_widget(field, **kwargs):
+    """A value the user does not type: shown as text, carried back as a hidden input under its name."""
+    value = field._value()
+    hidden = f"<input {html_params(type='hidden', name=field.name, id=field.id, value=value)}>"
+    return Markup(f'{hidden}<span class="derived">{escape(value or field.placeholder)}</span>')
+
+
+class DerivedField(Field):
+    """A value computed from the rest of its form (a code's label, a sum), so it can never disagree with
+    what it is derived from: whatever was posted or pushed is replaced when the form is validated."""
+
+    widget = staticmethod(derived_widget)
+    placeholder = "（自动填写）"
+
+    def __init__(self, label=None, validators=None, compute=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.compute = compute
+
+    def process_formdata(self, valuelist):
+        self.data = (valuelist[0] or "").strip() or None if valuelist else None
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
+
+    def pre_validate(self, form):
+        self.data = self.compute(form)
+
+
+def label_of(source: str, dict_type: str):
+    """A DerivedField's `compute`: the dictionary label of the code in field `source`."""
+    labels = {e.code: e.label for e in spec_dicts.entries()[dict_type]}
+
+    def compute(form):
+        code = form[source].data
+        return None if code is None else labels.get(str(code))
+    return compute

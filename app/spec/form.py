@@ -56,26 +56,31 @@ def _scalar(value):
 def wire_of(form) -> dict:
     """The spec JSON of a form's current data, attribute by attribute in declaration order."""
     out: dict = {}
-    for field in form:
-        if field.short_name in NOT_ON_WIRE:
+    # Keyed by the form's attribute name, which is the spec attribute, except where one HTML name
+    # serves two attributes (2.6's two `transResult`s: see app.archives.forms).
+    for key, field in form._fields.items():
+        if key in NOT_ON_WIRE:
             continue
         if isinstance(field, RegionField):
             province, city = field.wire_codes() if field.data else (None, None)
             names = field.part_names
             out[names[0]], out[names[1]] = province, city
         elif isinstance(field, SceneField):
-            out[field.short_name] = field.path() if field.data else None
+            out[key] = field.path() if field.data else None
         elif isinstance(field, FieldList):
-            out[field.short_name] = [wire_of(entry.form) for entry in field]
+            out[key] = [wire_of(entry.form) for entry in field]
         elif isinstance(field, FormField):
-            out[field.short_name] = wire_of(field.form)
+            out[key] = wire_of(field.form)
+        elif isinstance(field.data, list):
+            out[key] = [_scalar(value) for value in field.data]
         else:
-            out[field.short_name] = _scalar(field.data)
+            out[key] = _scalar(field.data)
     return out
 
 
 def flatten(payload: dict, prefix: str = "") -> MultiDict:
-    """{"a": 1, "rows": [{"b": 2}]} → a=1, rows-0-b=2: the form data a browser would post."""
+    """{"a": 1, "rows": [{"b": 2}], "tags": [3, 4]} → a=1, rows-0-b=2, tags=3, tags=4: the form data a
+    browser would post."""
     flat = MultiDict()
     for key, value in payload.items():
         name = f"{prefix}{key}"
@@ -83,8 +88,8 @@ def flatten(payload: dict, prefix: str = "") -> MultiDict:
             for i, item in enumerate(value):
                 if isinstance(item, dict):
                     flat.update(flatten(item, f"{name}-{i}-"))
-                else:
-                    flat.add(f"{name}-{i}", "" if item is None else str(item))
+                elif item is not None:  # a multiple choice: the name repeated, as a browser posts it
+                    flat.add(name, str(item))
         elif isinstance(value, dict):
             flat.update(flatten(value, f"{name}-"))
         elif value is not None:
