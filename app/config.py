@@ -25,6 +25,8 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SECURE": False,  # set true once the site is served over HTTPS
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "PAGE_SIZE": 20,
+    # How 2.6's two `transResult`s travel (app/archives/wire.py, README): code | object | both.
+    "ARCHIVE_TRANS_RESULT": "code",
     "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,  # the largest spec file (100 MB) plus form overhead
 }
 

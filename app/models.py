@@ -1,5 +1,6 @@
 """Every area's tables on one SQLModel.metadata, for Alembic and the tests."""
 from app.accounts.models import LoginSession, User  # noqa: F401
+from app.archives.models import Archive  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.dicts.models import DictItem, Industry, Region  # noqa: F401
 from app.files.models import StoredFile  # noqa: F401

@@ -29,6 +29,11 @@
     }
   });
 
+  // A 打印 button (data-print) on the printable pages.
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-print]")) { window.print(); }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     flash("无法连接服务器，请检查网络后重试。");
   });
