@@ -21,6 +21,7 @@ from app.accounts import roles, service
 from app.accounts.models import get_user_by_username
 from app.accounts.passwords import generate_password
 from app.accounts.setup import needs_setup
+from app.archives.example import example_payload
 from app.db import get_session
 from app.dicts.validators import credit_code_check_char
 from app.files.fields import Owner, uploads_for
@@ -132,6 +133,10 @@ def _demo_payloads() -> list[tuple[str, str, dict]]:
                 _scene("生产执行数字化/设备管理/设备运行实时监测", "起重机运行数据实时采集与告警", "起重机械", crane),
                 _scene("生产执行数字化/设备管理/设备故障预测", "关键部件寿命预测与维保提醒", "起重机械", crane),
             ]}),
+        ("archives", "demo_ent_crane", {
+            **example_payload("长垣市恒力起重机械有限公司", None, [("新乡智云数字科技有限公司", "起重装备远程运维云平台")],
+                              needs=2, maps=2),
+            "registAddress": "河南省/新乡市/长垣市/起重产业园 8 号"}),
         ("targets", "demo_city", {
             "industryName": crane, "subIndustryId": "起重机械", "practiceRegion": "新乡市长垣市",
             "regulateUpEntTotal": 126, "regulateUnderEntTotal": 312, "regulateUnderIndustryTotal": 1850000,

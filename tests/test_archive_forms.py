@@ -12,10 +12,10 @@ from app.archives import stages, wire
 from app.archives.example import example_payload
 from app.archives.forms import ArchiveForm
 from app.libraries.service import save
-from app.providers.library import LIBRARY as PROVIDERS
-from app.products.library import LIBRARY as PRODUCTS
 from app.products.forms import ProductForm
+from app.products.library import LIBRARY as PRODUCTS
 from app.providers.forms import ProviderForm
+from app.providers.library import LIBRARY as PROVIDERS
 from tests.test_spec_forms import PRODUCT, PROVIDER
 
 CREDIT = "91110000600037341L"

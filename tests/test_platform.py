@@ -177,10 +177,12 @@ def test_demo_loads_every_role_once(app):
     password = next(line.split()[-1] for line in first.output.splitlines() if "demo_ent_crane" in line)
     assert login(app.test_client(), "demo_ent_crane", password).status_code == 302
     assert demo_ent.credit_code.startswith("91410783")
-    assert "已载入演示记录 8 条" in first.output
+    assert "已载入演示记录 9 条" in first.output
     client = app.test_client()
     login(client, "demo_ent_crane", password)
     assert "长垣市恒力起重机械有限公司" in client.get("/lib/pilots/").get_data(as_text=True)
+    archive = client.get("/archives/new")  # the demo enterprise's archive exists and opens
+    assert "填报进度：已完成 6 / 6 个阶段" in client.get(archive.headers["Location"]).get_data(as_text=True)
     second = runner.invoke(args=["demo"])
     assert "未做改动" in second.output
     with app.app_context():

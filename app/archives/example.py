@@ -38,6 +38,12 @@ def _dimensions(when: str) -> dict:
     return {name: f"{when}：{name} 方面的情况说明。" for name in DIMENSIONS}
 
 
+def _rating(provider: str, product: str) -> dict:
+    return {"providerName": provider, "productName": product, "evaluationStar": 5, "evaluationInfo": "运行稳定",
+            "providerStar": 4, "providerInfo": "响应及时", "behaviourStar": 5, "behaviourInfo": "态度好",
+            "afterSalesStar": 4, "afterSalesInfo": "售后到位"}
+
+
 def example_payload(company: str, credit_code: str, pairs: list[tuple[str, str]], *, needs: int = 2,
                     maps: int = 2, base_type: str = "3434", base_type_name: str = "连续搬运设备制造") -> dict:
     """The stored payload of a complete archive (transResult INT and the transResultAfter object)."""
@@ -51,7 +57,8 @@ def example_payload(company: str, credit_code: str, pairs: list[tuple[str, str]]
         "companyNature": "limited_liability_company", "companyNatureLabel": "有限责任公司",
         "companyScale": "ent_scale_medium", "companyScaleLabel": "中型",
         "highQualitySme": "mastery", "highQualitySmeLabel": "专精特新中小企业",
-        "contactPerson": "王建国", "contactPhone": "0373-8881234", "baseSituation": "主营桥式、门式起重机，员工 320 人。",
+        "contactPerson": "王建国", "contactPhone": "0373-8881234",
+        "baseSituation": "主营桥式、门式起重机，员工 320 人。",
         "productType": "C3434", "productTypeName": "起重机", "transResult": 1,
         "companyScaleRange": "scale_above", "companyScaleRangeLabel": "规模以上企业",
         "baseTypeName": base_type_name, "baseType": base_type,
@@ -63,12 +70,9 @@ def example_payload(company: str, credit_code: str, pairs: list[tuple[str, str]]
                       **_dimensions("改造前"), "transMaps": map_rows},
         "transResultAfter": {"degitalLevel": "level_three", "digitalLevelName": LEVELS["level_three"],
                              **_dimensions("改造后"),
-                             "ProductList": [{"providerName": p, "productName": q, "evaluationStar": 5,
-                                              "evaluationInfo": "运行稳定", "providerStar": 4, "providerInfo": "响应及时",
-                                              "behaviourStar": 5, "behaviourInfo": "态度好", "afterSalesStar": 4,
-                                              "afterSalesInfo": "售后到位"} for p, q in used]},
-        "evaluation": {"hadExpanded": 1, "hadPassed": 1, "failureReason": None, "awardFunds": 50,
-                       "asATemplate": 1, "asTemplateReason": "改造路径清晰，可在起重机械行业复制。", "fundsAllocated": 30},
+                             "ProductList": [_rating(p, q) for p, q in used]},
+        "evaluation": {"hadExpanded": 1, "hadPassed": 1, "failureReason": None, "awardFunds": 50, "asATemplate": 1,
+                       "asTemplateReason": "改造路径清晰，可在起重机械行业复制。", "fundsAllocated": 30},
         "contractInfo": None,
         "fileList": [],
     }

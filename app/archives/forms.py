@@ -235,8 +235,9 @@ class EvaluationRow(SpecRow):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         # A reason is required by the decision beside it (an empty field runs no validator of its own).
-        for reason, needed, message in ((self.failureReason, self.hadPassed.data == 0, "绩效评价未通过时，请填写不通过理由。"),
-                                        (self.asTemplateReason, self.asATemplate.data == 1, "作为模板时，请填写作为模板理由。")):
+        for reason, needed, message in (
+                (self.failureReason, self.hadPassed.data == 0, "绩效评价未通过时，请填写不通过理由。"),
+                (self.asTemplateReason, self.asATemplate.data == 1, "作为模板时，请填写作为模板理由。")):
             if needed and not reason.data:
                 reason.errors = [*reason.errors, message]
                 valid = False
@@ -374,6 +375,11 @@ class ArchiveForm(SpecForm):
     @classmethod
     def from_wire(cls, payload: dict, **kwargs) -> ArchiveForm:
         return cls(formdata=cls.formdata_of(payload), meta={"csrf": False}, **kwargs)
+
+    @classmethod
+    def for_editing(cls, payload: dict) -> ArchiveForm:
+        """A stored payload as the form a browser edits (with its CSRF token)."""
+        return cls(formdata=cls.formdata_of(payload))
 
 
 def _need_index(link, needs: list) -> int:

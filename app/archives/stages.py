@@ -8,6 +8,7 @@ stage is filled in, from the stored payload alone.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.accounts import roles
@@ -80,7 +81,7 @@ class Stage:
     key: str
     title: str
     paths: tuple[str, ...]  # the form's fields, "transInfo.degitalLevel" for a nested one
-    state_of: object  # payload -> EMPTY / PARTIAL / DONE
+    state_of: Callable[[dict], str]  # payload -> EMPTY / PARTIAL / DONE
     editors: frozenset[str] = ENTERPRISE_AND_OFFICIALS
     hint: str = ""
 
@@ -115,9 +116,9 @@ class Stage:
 
 INFO_BEFORE = ("degitalLevel", "degitalLevelName", "totalTransCost", *DIMENSION_NAMES)
 BASIC_PATHS = ("companyName", "creditCode", "registAddress", "industryName", "industrySegments", "companyNature",
-               "companyNatureLabel", "companyScale", "companyScaleLabel", "highQualitySme", "highQualitySmeLabel", "contactPerson", "contactPhone", "baseSituation",
-               "productType", "productTypeName", "transResult", "companyScaleRange", "companyScaleRangeLabel",
-               "baseType", "baseTypeName", "businessInfo")
+               "companyNatureLabel", "companyScale", "companyScaleLabel", "highQualitySme", "highQualitySmeLabel",
+               "contactPerson", "contactPhone", "baseSituation", "productType", "productTypeName", "transResult",
+               "companyScaleRange", "companyScaleRangeLabel", "baseType", "baseTypeName", "businessInfo")
 
 STAGES: tuple[Stage, ...] = (
     Stage("basic", "基本信息", BASIC_PATHS, _basic, hint="企业基本情况、行业与营业信息。"),

@@ -121,8 +121,7 @@ def new():
         flash("提交的内容有误，请按提示修改后重新保存。", "error")
         return _render_stage(form, None, first)
     pilot = _pilot_for_new()
-    form = ArchiveForm.from_wire(_start_payload(pilot))
-    return _render_stage(form, None, first)
+    return _render_stage(ArchiveForm.for_editing(_start_payload(pilot)), None, first)
 
 
 def _start_payload(pilot: PilotEnterprise | None) -> dict:
@@ -144,8 +143,9 @@ def _render_overview(record: Archive, form: ArchiveForm, problems=None):
     if pilot is not None and not scope.allows(region_code=pilot.region_code, credit_code=pilot.credit_code):
         pilot = None
     return render_template("archives/overview.html", lib=lib, record=record, stages=stages.STAGES,
-                           progress=stages.progress(record.wire), state_labels=stages.STATE_LABELS, sections=document.sections(form), pilot=pilot,
-                           region_name=_region_name(record), is_official=scope.is_official, problems=problems)
+                           progress=stages.progress(record.wire), state_labels=stages.STATE_LABELS,
+                           sections=document.sections(form), pilot=pilot, region_name=_region_name(record),
+                           is_official=scope.is_official, problems=problems)
 
 
 def _region_name(record: Archive) -> str:
@@ -168,7 +168,7 @@ def stage(record_id: int, key: str):
     record = get_archive_or_404(record_id)
     stage = _stage_or_404(key)
     if request.method == "GET":
-        return _render_stage(ArchiveForm.from_wire(record.wire), record, stage)
+        return _render_stage(ArchiveForm.for_editing(record.wire), record, stage)
     if current_user.role not in stage.editors:
         abort(403)
     owns = stage.owns(ArchiveForm(meta={"csrf": False}))

@@ -48,12 +48,13 @@ ACTION_LABELS = {
     "user.password_reset": "重置密码",
     "user.password_change": "修改密码",
     **{f"{key}.{verb}": f"{label}{noun}" for key, noun in (
-        ("providers", "服务商"), ("products", "产品和解决方案"), ("pilots", "试点企业"), ("targets", "绩效目标"))
+        ("providers", "服务商"), ("products", "产品和解决方案"), ("pilots", "试点企业"), ("targets", "绩效目标"),
+        ("archives", "企业档案"))
        for verb, label in (("create", "新建"), ("update", "修改"), ("submit", "提交审核"))},
 }
 
 TARGET_LABELS = {"user": "用户", "providers": "服务商", "products": "产品和解决方案", "pilots": "试点企业",
-                 "targets": "绩效目标"}
+                 "targets": "绩效目标", "archives": "企业档案"}
 
 
 def events_query(*, action: str = "", actor: str = "", outcome: str = "", start=None, end=None):

@@ -17,6 +17,7 @@ from wtforms.validators import StopValidation
 
 from app.db import get_session
 from app.dicts import service
+from app.dicts.spec_dicts import scene_chains
 
 
 class Part(NamedTuple):
@@ -227,7 +228,7 @@ class SceneField(CascadeField):
         return [(i.code, i.label) for i in service.scene_children(parent if level else None, session=session)]
 
     def parts_for(self, code, session):
-        return [i.code for i in service.scene_chain(code, session=session)]
+        return list(scene_chains().get(code or "", ()))
 
     def mismatch(self, level, value, session):
         item = service.get_item("scene", value, session=session)

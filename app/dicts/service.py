@@ -6,7 +6,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from app.dicts.models import DictItem, Industry, Region
-from app.dicts.spec_dicts import TITLES, scene_name
+from app.dicts.spec_dicts import TITLES, scene_paths
 from app.pagination import Page, paginate
 
 UNKNOWN_REGION = "未知区域"
@@ -145,19 +145,10 @@ def scene_children(parent: str | None, *, session: Session) -> list[DictItem]:
     return list(session.exec(stmt))
 
 
-def scene_chain(code: str | None, *, session: Session) -> list[DictItem]:
-    """The scene and its ancestors, level 1 first; empty if unknown."""
-    chain: list[DictItem] = []
-    item = get_item("scene", code, session=session)
-    while item is not None and len(chain) < 3:
-        chain.insert(0, item)
-        item = get_item("scene", item.parent_code, session=session)
-    return chain
-
-
 def scene_path(code: str | None, *, session: Session) -> str:
-    """"产品生命周期数字化/产品设计/数字化建模及可视化设计": the spec's "/"-joined scene names."""
-    return "/".join(scene_name(i.label) for i in scene_chain(code, session=session))
+    """"产品生命周期数字化/产品设计/数字化建模及可视化设计": the spec's "/"-joined scene names ("" if unknown).
+    The scene table is the spec's declaration, loaded as is, so the declaration answers without a query."""
+    return scene_paths().get(code or "", "")
 
 
 def scene_by_path(path: str | None, *, session: Session) -> str | None:
@@ -169,8 +160,7 @@ def scene_by_path(path: str | None, *, session: Session) -> str | None:
     """
     if not path:
         return None
-    rows = session.exec(select(DictItem.code).where(DictItem.dict_type == "scene")).all()
-    return next((code for code in rows if scene_path(code, session=session) == path.strip()), None)
+    return next((code for code, known in scene_paths().items() if known == path.strip()), None)
 
 
 # Industries (GB/T 4754-2017) ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ choices check, say) can use `codes()` without touching the database.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import NamedTuple
 
 MB = 1024 * 1024
@@ -223,6 +224,28 @@ def _scenes() -> list[Entry]:
         last[level] = code
         out.append(Entry(code, label, level=level, parent_code=last[level - 1] if level > 1 else None))
     return out
+
+
+@cache
+def scene_chains() -> dict[str, tuple[str, ...]]:
+    """Every scene's codes from level 1 down to itself, by code, from the declaration (no query)."""
+    by_code = {e.code: e for e in _scenes()}
+    out = {}
+    for entry in by_code.values():
+        chain, item = [], entry
+        while item is not None:
+            chain.insert(0, item.code)
+            item = by_code.get(item.parent_code)
+        out[entry.code] = tuple(chain)
+    return out
+
+
+@cache
+def scene_paths() -> dict[str, str]:
+    """Every scene's spec path ("产品生命周期数字化/产品设计/数字化建模及可视化设计"), by code. Computed
+    once: a form with many scenes must not walk the dictionary table per scene."""
+    labels = {e.code: scene_name(e.label) for e in _scenes()}
+    return {code: "/".join(labels[c] for c in chain) for code, chain in scene_chains().items()}
 
 
 def entries() -> dict[str, list[Entry]]:

@@ -21,6 +21,7 @@ def _library(key: str, label: str, owner: str | None) -> NavItem:
 NAV: list[NavItem] = [
     NavItem("工作台", "site.home", frozenset(r.ALL)),
     _library("pilots", "试点企业库", r.ENTERPRISE),
+    _library("archives", "一企一档", r.ENTERPRISE),
     _library("providers", "服务商库", r.PROVIDER),
     _library("products", "产品和解决方案库", r.PROVIDER),
     _library("targets", "绩效管理", None),

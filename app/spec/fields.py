@@ -13,8 +13,17 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from markupsafe import Markup, escape
-from wtforms import (DateField, DecimalField, Field, FieldList, FormField, IntegerField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (
+    DateField,
+    DecimalField,
+    Field,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import html_params

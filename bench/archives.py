@@ -1,0 +1,215 @@
+"""Loading and saving a full 一企一档 archive, and the editor's page times.
+
+    .venv/bin/python bench/archives.py [--runs 50] [--requests 100]
+
+Builds a fresh instance folder (migrations, reference data), saves the providers and products the
+archive uses through their forms, and an archive with 20 transformation needs and 20 transformation
+contents (every attribute filled, each content linked to a need, each used product rated).
+
+1. In process, `--runs` times each (after 3 warm-up runs), median and p95 in milliseconds:
+   - load: read the record and build its form from the stored payload (what every stage page does);
+   - save: lay one stage's posted inputs over the stored archive, validate the whole archive (library
+     checks included) and write it (BEGIN IMMEDIATE, audit event), as a stage save does.
+2. Over HTTP, the app served by waitress on 127.0.0.1 and a logged-in enterprise user: `--requests`
+   GETs of each stage page, the overview and the print page (after 5 warm-ups; each scenario stops
+   after 60 s); median and p95. The target is a p95 under 200 ms.
+
+Only 127.0.0.1 is contacted; the instance folder is removed at the end, also on error.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `import app` when run as `python bench/archives.py`
+
+WARMUP_RUNS, WARMUP_REQUESTS = 3, 5
+SCENARIO_BUDGET_S = 60
+TARGET_P95_MS = 200
+NEEDS = CONTENTS = 20
+CREDIT = "91410783MA40QX1C3G"
+PASSWORD = "Bench-Archive-2026"
+PROVIDERS = {"新乡智云数字科技有限公司": "91410700MA44XWX35Y", "河南中原工业互联网服务有限公司": "914403001922038216"}
+PAIRS = [("新乡智云数字科技有限公司", "起重设备远程运维平台"), ("河南中原工业互联网服务有限公司", "工业设备物联平台"),
+         ("新乡智云数字科技有限公司", "质量追溯系统")]
+
+
+def figures(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    return f"median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   (n={len(ordered)})"
+
+
+def seed(app):
+    """Users, the library records the archive names, and the archive; returns the archive's id."""
+    from app.accounts import roles, service
+    from app.archives.example import example_payload
+    from app.archives.forms import ArchiveForm
+    from app.db import get_session
+    from app.libraries.registry import LIBRARIES
+    from app.libraries.service import save
+    from app.products.forms import ProductForm
+    from app.providers.forms import ProviderForm
+
+    with app.test_request_context():
+        session = get_session()
+        admin = service.create_user(session, actor=None, username="bench_city", role=roles.CITY_ADMIN,
+                                    region_code="410700", password=PASSWORD, must_change_password=False)
+        enterprise = service.create_user(session, actor=None, username="bench_ent", role=roles.ENTERPRISE,
+                                         region_code="410783", credit_code=CREDIT, password=PASSWORD,
+                                         display_name="长垣市恒力起重机械有限公司", must_change_password=False)
+        for name, credit in PROVIDERS.items():
+            form = ProviderForm.from_wire({"serviceName": name, "unifiedCreditCode": credit, "contactPerson": "李明",
+                                           "contactPhone": "0373-1234567", "address": "新乡市", "serviceType": 2})
+            form.region.data = "410783"
+            save(LIBRARIES["providers"], form, user=admin, session=session, submit=False)
+        for provider, product in PAIRS:
+            form = ProductForm.from_wire({"softwareName": product, "companyName": provider})
+            save(LIBRARIES["products"], form, user=admin, session=session, submit=False)
+        payload = example_payload("长垣市恒力起重机械有限公司", CREDIT, PAIRS, needs=NEEDS, maps=CONTENTS)
+        form = ArchiveForm.from_wire(payload)
+        if not form.validate_for(submit=True):
+            raise SystemExit(f"示例档案无效：{form.errors}")
+        record = save(LIBRARIES["archives"], form, user=enterprise, session=session, submit=False)
+        return record.id, enterprise.id
+
+
+def in_process(app, record_id: int, user_id: int, runs: int) -> None:
+    from werkzeug.datastructures import MultiDict
+
+    from app.accounts.models import User
+    from app.archives import stages
+    from app.archives.forms import ArchiveForm
+    from app.archives.models import Archive
+    from app.db import get_session
+    from app.files.fields import Owner, uploads_for
+    from app.libraries.registry import LIBRARIES
+    from app.libraries.service import save
+
+    def load():
+        session = get_session()
+        session.expire_all()
+        record = session.get(Archive, record_id)
+        return record, ArchiveForm.from_wire(record.wire)
+
+    def save_stage():
+        record, form = load()
+        stage = stages.BY_KEY["contents"]
+        owns = stage.owns(form)
+        stored = ArchiveForm.formdata_of(record.wire)
+        merged = MultiDict([(k, v) for k, v in stored.items(multi=True) if not owns(k)])
+        for k, v in stored.items(multi=True):  # the posted stage: its inputs unchanged
+            if owns(k):
+                merged.add(k, v)
+        form = ArchiveForm(formdata=merged, meta={"csrf": False})
+        user = get_session().get(User, user_id)
+        with uploads_for(Owner(record.region_code, record.credit_code, user.id)):
+            if not form.validate_for(submit=False):
+                raise SystemExit(f"保存失败：{form.errors}")
+        save(LIBRARIES["archives"], form, user=user, session=get_session(), submit=False, record=record)
+
+    with app.test_request_context():
+        size = len(get_session().get(Archive, record_id).payload.encode())
+        print(f"archive: {NEEDS} needs, {CONTENTS} contents, payload {size / 1024:.1f} KiB")
+        for name, action in (("load (record → form)", load), ("save (stage over archive, validate, write)",
+                                                              save_stage)):
+            samples = []
+            for i in range(WARMUP_RUNS + runs):
+                start = time.perf_counter()
+                action()
+                if i >= WARMUP_RUNS:
+                    samples.append((time.perf_counter() - start) * 1000)
+            print(f"  {name:<44} {figures(samples)}")
+
+
+class Client:
+    """A logged-in browser session over urllib: a cookie jar, no proxy."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as resp:
+            return resp.read().decode()
+
+    def login(self, username: str) -> None:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get("/login"))[1]
+        data = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token})
+        with self.opener.open(f"{self.base}/login", data=data.encode(), timeout=30) as resp:
+            resp.read()
+
+
+def over_http(app, record_id: int, requests: int) -> bool:
+    from waitress import create_server
+
+    from app.archives import stages
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        client = Client(f"http://127.0.0.1:{server.effective_port}")
+        client.login("bench_ent")
+        pages = [(f"stage {s.key}", f"/archives/{record_id}/stage/{s.key}") for s in stages.STAGES]
+        pages += [("overview", f"/archives/{record_id}"), ("print", f"/archives/{record_id}/print")]
+        ok = True
+        print(f"pages over HTTP (target p95 < {TARGET_P95_MS} ms):")
+        for name, path in pages:
+            if "填报进度" not in client.get(path) and name != "print":
+                raise SystemExit(f"{path} 没有返回档案页面")
+            samples, deadline = [], time.monotonic() + SCENARIO_BUDGET_S
+            for i in range(WARMUP_REQUESTS + requests):
+                if time.monotonic() > deadline:
+                    break
+                start = time.perf_counter()
+                client.get(path)
+                if i >= WARMUP_REQUESTS:
+                    samples.append((time.perf_counter() - start) * 1000)
+            p95 = sorted(samples)[max(0, round(0.95 * len(samples)) - 1)]
+            ok &= p95 < TARGET_P95_MS or not name.startswith("stage")
+            print(f"  {name:<20} {figures(samples)}")
+        return ok
+    finally:
+        server.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    instance = Path(tempfile.mkdtemp(prefix="smedt-bench-archives-"))
+    os.environ["SMEDT_INSTANCE_PATH"] = str(instance)
+    try:
+        from app import create_app
+        from app.db import get_session
+        from app.dicts.loader import load_reference_data
+        from app.migrate import upgrade
+
+        app = create_app({"WTF_CSRF_ENABLED": True})
+        upgrade(app.config["DATABASE_URL"])
+        with app.app_context():
+            load_reference_data(get_session())
+        record_id, user_id = seed(app)
+        in_process(app, record_id, user_id, args.runs)
+        ok = over_http(app, record_id, args.requests)
+        print("stage pages: " + ("all within target" if ok else "TARGET MISSED"))
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
