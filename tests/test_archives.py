@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from app.accounts import roles
 from app.archives import stages
+from app.archives.forms import ArchiveForm
 from app.archives.models import Archive
 from app.audit.models import AuditEvent
 from app.db import get_session
@@ -45,7 +46,6 @@ def _archive(app) -> Archive | None:
 
 def _store(app, payload: dict, user) -> int:
     """An archive saved through the form, as the pages would."""
-    from app.archives.forms import ArchiveForm
     with app.test_request_context():
         form = ArchiveForm.from_wire(payload)
         assert form.validate_for(submit=False), form.errors
@@ -276,3 +276,30 @@ def test_wire_json_is_exactly_the_stored_payload_in_code_mode(app, client, login
     record_id = _store(app, full(), world)
     response = client.get(f"/lib/archives/{record_id}/wire?download=1")
     assert json.loads(response.data) == full()
+
+
+def test_the_contract_and_files_are_uploaded_on_the_contents_stage(app, client, login_as, world):
+    from tests.test_files_sniff import PDF
+
+    user = login_as(roles.ENTERPRISE, "410783", credit_code=CREDIT)
+    record_id = _store(app, full(needs=1, maps=1), user)
+    token = csrf_token_from(_stage_page(client, record_id, "contents"))
+    stored = ArchiveForm.formdata_of(_archive(app).wire)
+    data = {k: v for k, v in stored.items(multi=True) if k.startswith("transInfo-transMaps-")}
+    data.update({"csrf_token": token, "action": "save", "contractInfo-fileType": "5",
+                 "contractInfo-file": (io.BytesIO(PDF), "改造项目合同.pdf"),
+                 "fileList-0-fileType": "6", "fileList-0-file": (io.BytesIO(b"not really a pdf"), "验收.pdf")})
+    response = client.post(f"/archives/{record_id}/stage/contents", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="fileList-0-file-errors"' in page  # the fake PDF is refused
+    assert _archive(app).wire["contractInfo"] is None  # nothing half-written
+    assert "改造项目合同.pdf" in page  # the contract that was accepted is kept for the next try
+    stored_id = re.search(r'name="contractInfo-file" type="hidden" value="(\d+)"', page)[1]
+    data.update({"contractInfo-file": stored_id, "fileList-0-file": (io.BytesIO(PDF), "验收.pdf")})
+    response = client.post(f"/archives/{record_id}/stage/contents", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    wire = _archive(app).wire
+    assert wire["contractInfo"]["fileName"] == "改造项目合同.pdf" and wire["contractInfo"]["fileType"] == 5
+    assert wire["contractInfo"]["fileCategory"] == "pdf" and wire["contractInfo"]["fileSize"] == str(len(PDF))
+    assert [f["fileName"] for f in wire["fileList"]] == ["验收.pdf"]
+    assert client.get(f"/files/{wire['contractInfo']['file']}").data == PDF
