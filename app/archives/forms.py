@@ -256,6 +256,8 @@ class ContractRow(UploadFileRow):
         super().__init__(*args, **kwargs)
         if self.fileType.data is None:
             self.fileType.data = CONTRACT_TYPE
+        for field in self:  # the contract is optional: no field of it is marked as one that must be filled
+            field.flags.spec_required = False
 
     def validate(self, extra_validators=None):
         if self.file.upload is None and self.file.data is None:
