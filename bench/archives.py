@@ -9,7 +9,8 @@ contents (every attribute filled, each content linked to a need, each used produ
 1. In process, `--runs` times each (after 3 warm-up runs), median and p95 in milliseconds:
    - load: read the record and build its form from the stored payload (what every stage page does);
    - save: lay one stage's posted inputs over the stored archive, validate the whole archive (library
-     checks included) and write it (BEGIN IMMEDIATE, audit event), as a stage save does.
+     checks included) and write it (BEGIN IMMEDIATE, audit event), as a stage save does;
+   - Word file: load, build the printable sections and the .docx, as the download does.
 2. Over HTTP, the app served by waitress on 127.0.0.1 and a logged-in enterprise user: `--requests`
    GETs of each stage page, the overview and the print page (after 5 warm-ups; each scenario stops
    after 60 s); median and p95. The target is a p95 under 200 ms.
@@ -90,9 +91,10 @@ def in_process(app, record_id: int, user_id: int, runs: int) -> None:
     from werkzeug.datastructures import MultiDict
 
     from app.accounts.models import User
-    from app.archives import stages
+    from app.archives import document, stages
     from app.archives.forms import ArchiveForm
     from app.archives.models import Archive
+    from app.archives.word import archive_docx
     from app.db import get_session
     from app.files.fields import Owner, uploads_for
     from app.libraries.registry import LIBRARIES
@@ -120,11 +122,17 @@ def in_process(app, record_id: int, user_id: int, runs: int) -> None:
                 raise SystemExit(f"保存失败：{form.errors}")
         save(LIBRARIES["archives"], form, user=user, session=get_session(), submit=False, record=record)
 
+    def word_file():
+        record, form = load()
+        return archive_docx(record, document.sections(form), region_name="长垣市")
+
     with app.test_request_context():
         size = len(get_session().get(Archive, record_id).payload.encode())
-        print(f"archive: {NEEDS} needs, {CONTENTS} contents, payload {size / 1024:.1f} KiB")
-        for name, action in (("load (record → form)", load), ("save (stage over archive, validate, write)",
-                                                              save_stage)):
+        print(f"archive: {NEEDS} needs, {CONTENTS} contents, payload {size / 1024:.1f} KiB, "
+              f"Word file {len(word_file()) / 1024:.1f} KiB")
+        for name, action in (("load (record → form)", load),
+                             ("save (stage over archive, validate, write)", save_stage),
+                             ("Word file (load, sections, .docx)", word_file)):
             samples = []
             for i in range(WARMUP_RUNS + runs):
                 start = time.perf_counter()
