@@ -28,6 +28,23 @@ DEFAULTS: dict[str, object] = {
     # How 2.6's two `transResult`s travel (app/archives/wire.py, README): code | object | both.
     "ARCHIVE_TRANS_RESULT": "code",
     "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,  # the largest spec file (100 MB) plus form overhead
+    # The platform's address as users and other systems reach it (OAuth callback and issuer); empty: as requested.
+    "PUBLIC_URL": "",
+    # Provincial unified identity platform (统一身份认证). The settings page overrides any value set here.
+    "IDP_NAME": "省统一身份认证平台",
+    "IDP_METADATA_URL": "",  # OpenID Connect discovery; or give the endpoints below by hand
+    "IDP_CLIENT_ID": "",
+    "IDP_CLIENT_SECRET": "",
+    "IDP_AUTHORIZE_URL": "",
+    "IDP_TOKEN_URL": "",
+    "IDP_USERINFO_URL": "",
+    "IDP_JWKS_URI": "",
+    "IDP_END_SESSION_URL": "",
+    "IDP_SCOPE": "openid profile phone",
+    "IDP_CLAIM_SUBJECT": "sub",
+    "IDP_CLAIM_NAME": "name",
+    "IDP_CLAIM_PHONE": "phone_number",
+    "IDP_CLAIM_CREDIT_CODE": "credit_code",
 }
 
 

@@ -4,6 +4,8 @@ from app.archives.models import Archive  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.dicts.models import DictItem, Industry, Region  # noqa: F401
 from app.files.models import StoredFile  # noqa: F401
+from app.oauth_client.models import IdpIdentity, IdpSetting  # noqa: F401
+from app.oauth_server.models import OAuthApp, OAuthCode, OAuthConsent, OAuthToken  # noqa: F401
 from app.pilots.models import PilotEnterprise  # noqa: F401
 from app.products.models import Product  # noqa: F401
 from app.providers.models import Provider  # noqa: F401

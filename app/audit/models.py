@@ -47,6 +47,18 @@ ACTION_LABELS = {
     "user.sign_out": "强制下线",
     "user.password_reset": "重置密码",
     "user.password_change": "修改密码",
+    "idp.login": "统一身份认证登录",
+    "idp.link": "绑定统一身份认证账号",
+    "idp.apply": "申请开通账号（统一身份认证）",
+    "idp.activate": "开通统一身份认证账号",
+    "idp.reject": "驳回开通申请",
+    "idp.settings": "修改统一身份认证设置",
+    "oauth_app.create": "登记第三方应用",
+    "oauth_app.delete": "删除第三方应用",
+    "oauth.consent": "授权第三方应用",
+    "oauth.revoke": "撤销第三方应用授权",
+    "oauth.token_revoke": "第三方应用注销令牌",
+    "oauth.code_replay": "授权码被重复使用",
     **{f"{key}.{verb}": f"{label}{noun}" for key, noun in (
         ("providers", "服务商"), ("products", "产品和解决方案"), ("pilots", "试点企业"), ("targets", "绩效目标"),
         ("archives", "企业档案"))
@@ -54,7 +66,8 @@ ACTION_LABELS = {
 }
 
 TARGET_LABELS = {"user": "用户", "providers": "服务商", "products": "产品和解决方案", "pilots": "试点企业",
-                 "targets": "绩效目标", "archives": "企业档案"}
+                 "targets": "绩效目标", "archives": "企业档案",
+                 "oauth_app": "第三方应用", "idp_identity": "统一身份认证申请", "idp_setting": "统一身份认证设置"}
 
 
 def events_query(*, action: str = "", actor: str = "", outcome: str = "", start=None, end=None):

@@ -28,6 +28,9 @@ NAV: list[NavItem] = [
     NavItem("用户管理", "accounts.user_list", frozenset(r.MANAGEABLE) | r.ACCOUNT_GUARDS),
     NavItem("参考字典", "dicts.index", r.STAFF),
     NavItem("审计日志", "audit.event_list", frozenset({r.AUDIT_ADMIN})),
+    NavItem("统一身份认证", "oauth_client.application_list", frozenset(r.MANAGEABLE)),
+    NavItem("第三方应用", "oauth_server.app_list", frozenset({r.SYS_ADMIN})),
+    NavItem("已授权应用", "oauth_server.my_consents", frozenset(r.ALL)),
 ]
 
 
