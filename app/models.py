@@ -9,4 +9,5 @@ from app.oauth_server.models import OAuthApp, OAuthCode, OAuthConsent, OAuthToke
 from app.pilots.models import PilotEnterprise  # noqa: F401
 from app.products.models import Product  # noqa: F401
 from app.providers.models import Provider  # noqa: F401
+from app.review.models import Decision, Notification, Submission  # noqa: F401
 from app.targets.models import Target  # noqa: F401

@@ -44,12 +44,12 @@ def _archive(app) -> Archive | None:
         return get_session().exec(select(Archive)).first()
 
 
-def _store(app, payload: dict, user) -> int:
+def _store(app, payload: dict, user, *, submit: bool = False) -> int:
     """An archive saved through the form, as the pages would."""
     with app.test_request_context():
         form = ArchiveForm.from_wire(payload)
-        assert form.validate_for(submit=False), form.errors
-        return save(LIBRARIES["archives"], form, user=user, session=get_session(), submit=False).id
+        assert form.validate_for(submit=submit), form.errors
+        return save(LIBRARIES["archives"], form, user=user, session=get_session(), submit=submit).id
 
 
 def _basic_post(token: str, **changes) -> dict:
@@ -244,7 +244,7 @@ def test_the_spec_json_page_follows_the_transresult_setting(make_app, make_user,
     app = make_app(ARCHIVE_TRANS_RESULT=mode)
     client = app.test_client()
     official = make_user(roles.CITY_ADMIN, "410700")
-    record_id = _store(app, full(), official)
+    record_id = _store(app, full(), official, submit=True)  # an official's entry is formal at once: it has a wire
     from tests.conftest import login
     login(client, official.username)
     page = client.get(f"/lib/archives/{record_id}/wire?download=1").get_data(as_text=True)
@@ -273,7 +273,7 @@ def test_the_archive_list_and_the_pilot_record_link_to_the_archive(app, client, 
 
 def test_wire_json_is_exactly_the_stored_payload_in_code_mode(app, client, login_as, world):
     login_as(roles.CITY_ADMIN, "410700")
-    record_id = _store(app, full(), world)
+    record_id = _store(app, full(), world, submit=True)  # world is a city administrator: formal at once
     response = client.get(f"/lib/archives/{record_id}/wire?download=1")
     assert json.loads(response.data) == full()
 

@@ -59,6 +59,12 @@ ACTION_LABELS = {
     "oauth.revoke": "撤销第三方应用授权",
     "oauth.token_revoke": "第三方应用注销令牌",
     "oauth.code_replay": "授权码被重复使用",
+    "review.approve": "审核通过",
+    "review.confirm": "市级确认通过",
+    "review.reject": "驳回申请",
+    "review.return": "退回修改",
+    "review.bulk_approve": "批量审核通过",
+    "review.direct": "主管部门直接入库",
     **{f"{key}.{verb}": f"{label}{noun}" for key, noun in (
         ("providers", "服务商"), ("products", "产品和解决方案"), ("pilots", "试点企业"), ("targets", "绩效目标"),
         ("archives", "企业档案"))
@@ -66,7 +72,7 @@ ACTION_LABELS = {
 }
 
 TARGET_LABELS = {"user": "用户", "providers": "服务商", "products": "产品和解决方案", "pilots": "试点企业",
-                 "targets": "绩效目标", "archives": "企业档案",
+                 "targets": "绩效目标", "archives": "企业档案", "review": "审核申请",
                  "oauth_app": "第三方应用", "idp_identity": "统一身份认证申请", "idp_setting": "统一身份认证设置"}
 
 

@@ -14,8 +14,10 @@ from sqlmodel import Field, SQLModel, select
 
 from app.db import utcnow
 
-DRAFT, SUBMITTED = "draft", "submitted"
-STATUS_LABELS = {DRAFT: "草稿", SUBMITTED: "待审核"}
+# The working copy's review state. `submitted` means a submission of it awaits review (app/review);
+# the other three are the last decision on it. Only an approval writes the formal version below.
+DRAFT, SUBMITTED, RETURNED, REJECTED, APPROVED = "draft", "submitted", "returned", "rejected", "approved"
+STATUS_LABELS = {DRAFT: "草稿", SUBMITTED: "待审核", RETURNED: "已退回修改", REJECTED: "已驳回", APPROVED: "已入库"}
 
 
 class RecordBase(SQLModel):
@@ -31,10 +33,20 @@ class RecordBase(SQLModel):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)  # indexed in list_indexes()
     submitted_at: datetime | None = None
+    # The formal library: the payload as last approved (app/review), None until a first approval. The
+    # owner edits `payload` freely; only this version is pushed upward and shown by 查看报文.
+    formal_payload: str | None = Field(default=None, sa_type=Text)
+    formal_at: datetime | None = None
 
     @property
     def wire(self) -> dict:
+        """The working copy (what its owner last saved)."""
         return json.loads(self.payload)
+
+    @property
+    def formal(self) -> dict | None:
+        """The formal record's payload (what was approved), or None while nothing has been approved."""
+        return json.loads(self.formal_payload) if self.formal_payload is not None else None
 
     @property
     def status_label(self) -> str:

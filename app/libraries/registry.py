@@ -43,6 +43,11 @@ class Library:
         return roles.OFFICIALS | ({self.owner_role} if self.owner_role else set())
 
 
+    def formal_json(self, record) -> dict | None:
+        """The spec JSON of the record's formal version (what is pushed upward), None before any approval."""
+        formal = record.formal
+        return None if formal is None else self.spec_json(formal)
+
     def record_url(self, record_id: int) -> str:
         if self.pages:
             return url_for(f"{self.pages}.overview", record_id=record_id)

@@ -10,8 +10,9 @@ from app.accounts.scope import Scope
 from app.audit.service import record as audit
 from app.db import utcnow, write
 from app.files.service import adopt
-from app.libraries.records import DRAFT, SUBMITTED, find_by_key
+from app.libraries.records import DRAFT, find_by_key
 from app.libraries.registry import Library
+from app.review import service as review
 
 
 class RecordRefused(ValueError):
@@ -48,7 +49,8 @@ def owner_for_new(lib: Library, user) -> tuple[str, str | None]:
 
 def save(lib: Library, form, *, user, session: Session, submit: bool | None, record=None, detail: dict | None = None):
     """Create or update a record from `form` (already validated for `submit`); returns the record.
-    `submit` None keeps the record's status (an official's evaluation of a submitted archive)."""
+    `submit` None keeps the record's status (an official's evaluation of a submitted archive).
+    `submit` True sends it for review (app/review.service.submit), or applies it at once for an official."""
     wire = form.to_wire()
     scope = Scope(user.role, user.region_code, user.credit_code)
     region, credit = _owner(lib, form, wire, record=record, user=user, session=session)
@@ -75,13 +77,20 @@ def save(lib: Library, form, *, user, session: Session, submit: bool | None, rec
             setattr(record, name, value)
         record.payload = json.dumps(wire, ensure_ascii=False)
         record.updated_at = utcnow()
-        # Saving a draft over a submitted record takes it back: what was submitted is no longer there.
-        if submit is not None:
-            record.status = SUBMITTED if submit else DRAFT
-        if submit:
-            record.submitted_at = utcnow()
         adopt(_file_ids(wire), region=region, credit=credit, session=session)
         session.flush()
+        # Only a review decision writes the formal record (app/review): an organisation's submission waits
+        # in the queue, an official's own entry is applied at once and still recorded as a submission.
+        # Saving a draft over a submitted record takes it back: what was submitted is no longer there.
+        if submit and user.role in roles.OFFICIALS:
+            review.apply_direct(session, lib, record, user=user)
+        elif submit:
+            review.submit(session, lib, record, user=user)
+        elif submit is False:
+            review.withdraw(session, lib, record, user=user)
+            record.status = DRAFT
+        else:
+            review.refresh_open(session, lib, record, user=user)
         audit(session, f"{lib.key}.{'submit' if submit else 'create' if created else 'update'}", actor=user,
               target_type=lib.key, target_id=record.id, region_code=region,
               detail={"title": record.title, "credit_code": credit, **(detail or {})})

@@ -18,6 +18,7 @@ from app.libraries.registry import RELATIONS, Library, get_library
 from app.libraries.service import RecordRefused, owner_for_new, save
 from app.pagination import paginate
 from app.site.htmx import render
+from app.spec.form import flatten
 
 
 def _library_for(key: str) -> Library:
@@ -85,8 +86,12 @@ def _owner_of(lib: Library, record) -> Owner:
 
 def _edit(lib: Library, record):
     """The create/edit form: 保存草稿 validates what is there, 提交审核 also requires every Y field."""
+    # Not from_wire() for the edit page: that form has no CSRF token, so a browser could not post it back.
     form = lib.form() if request.method == "POST" else (
-        lib.form.from_wire(record.wire) if record is not None else lib.form())
+        lib.form(formdata=flatten(record.wire)) if record is not None else lib.form())
+    region = getattr(form, "region", None)
+    if request.method == "GET" and record is not None and region is not None and record.region_code:
+        region.data = record.region_code  # the wire names no county; the record's region does
     if request.method == "POST":
         submit = request.form.get("action") == "submit"
         with uploads_for(_owner_of(lib, record)):
@@ -167,10 +172,14 @@ def _related(lib: Library, record) -> list[tuple]:
 @bp.get("/<key>/<int:record_id>/wire")
 @roles_required(*roles.OFFICIALS)
 def record_wire(key: str, record_id: int):
-    """查看报文: the JSON this record sends to the upper platform, exactly as the spec names it."""
+    """查看报文: the JSON this record sends to the upper platform, exactly as the spec names it: its formal
+    (approved) version; before the first approval there is nothing to send, and the page says so."""
     lib = _library_for(key)
     record = _record_or_404(lib, record_id)
-    text = json.dumps(lib.spec_json(record.wire), ensure_ascii=False, indent=2)
+    formal = lib.formal_json(record)
+    if formal is None:
+        return render_template("libraries/wire.html", lib=lib, record=record, text=None)
+    text = json.dumps(formal, ensure_ascii=False, indent=2)
     if request.args.get("download"):
         return current_app.response_class(text, mimetype="application/json", headers={
             "Content-Disposition": f'attachment; filename="{lib.key}-{record.id}.json"'})

@@ -25,6 +25,7 @@ NAV: list[NavItem] = [
     _library("providers", "服务商库", r.PROVIDER),
     _library("products", "产品和解决方案库", r.PROVIDER),
     _library("targets", "绩效管理", None),
+    NavItem("审核队列", "review.queue", r.OFFICIALS),
     NavItem("用户管理", "accounts.user_list", frozenset(r.MANAGEABLE) | r.ACCOUNT_GUARDS),
     NavItem("参考字典", "dicts.index", r.STAFF),
     NavItem("审计日志", "audit.event_list", frozenset({r.AUDIT_ADMIN})),

@@ -1,0 +1,18 @@
+"""The review queue: submissions from enterprises, providers, imports and lower platforms wait here until an
+official of their region decides; only an approval writes a library's formal record."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def init_app(app: Flask) -> None:
+    from app.review import views  # noqa: F401
+    from app.review.service import parse_levels
+
+    # After the libraries registered: a wrong REVIEW_LEVELS stops the start, with its reason.
+    app.extensions["smedt_review_levels"] = parse_levels(app.config["REVIEW_LEVELS"])
+    app.context_processor(views.template_context)
+    app.add_template_global(views.record_review, "record_review")
+    app.register_blueprint(bp)

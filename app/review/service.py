@@ -1,0 +1,311 @@
+"""Submitting, deciding and applying: the only way a library record's formal version changes.
+
+`submit()` and `apply_direct()` run inside the caller's write transaction (libraries.service.save, and
+later the Excel import and the hub); the decisions open their own. Every decision is a conditional UPDATE
+on the submission's open state, so of two officials deciding at once exactly one changes the row; the
+other is told who decided, and nothing is applied twice. Applying, the decision row, the audit event and
+the submitter's notification commit together.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app, has_request_context
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from app.accounts import roles
+from app.accounts.scope import region_covers
+from app.audit.service import record as audit
+from app.db import utcnow, write
+from app.libraries import records
+from app.libraries.registry import LIBRARIES, Library
+from app.review.models import (
+    APPROVED,
+    CITY,
+    COUNTY,
+    COUNTY_APPROVED,
+    D_APPROVE,
+    D_CONFIRM,
+    D_DIRECT,
+    D_REJECT,
+    D_RETURN,
+    D_SUBMIT,
+    D_WITHDRAW,
+    FORM,
+    PENDING,
+    REJECTED,
+    RETURNED,
+    SOURCE_LABELS,
+    WITHDRAWN,
+    Decision,
+    Notification,
+    Submission,
+    open_submissions_of,
+)
+
+DEFAULT_LEVELS = "pilots=county+city,archives=county+city,providers=city,products=city,targets=city"
+LEVEL_CHOICES = {"city": (CITY,), "county": (COUNTY,), "county+city": (COUNTY, CITY)}
+BULK_MAX = 1000
+LEVEL_OF_ROLE = {roles.COUNTY_OFFICIAL: COUNTY, roles.CITY_ADMIN: CITY}
+
+
+class ReviewRefused(ValueError):
+    """A decision the rules refuse; `field` names the form field the message belongs beside, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class AlreadyDecided(ReviewRefused):
+    """Someone else decided this submission first (or it was withdrawn)."""
+
+
+class NotInScope(LookupError):
+    """The submission does not exist or lies outside the official's region: the views answer 404."""
+
+
+# ----------------------------------------------------------------------------------------------- levels
+
+def parse_levels(value) -> dict[str, tuple[str, ...]]:
+    """REVIEW_LEVELS (`pilots=county+city,providers=city`, or a TOML table) → library → levels.
+    A library it does not name takes its default; a wrong value raises ValueError with the reason."""
+    items: dict[str, str] = dict(pair.split("=", 1) for pair in DEFAULT_LEVELS.split(","))
+    if isinstance(value, dict):
+        given = {str(k): str(v) for k, v in value.items()}
+    else:
+        given = {}
+        for part in filter(None, (p.strip() for p in str(value or "").split(","))):
+            if "=" not in part:
+                raise ValueError(f"REVIEW_LEVELS 的“{part}”应写成 库=级别，例如 pilots=county+city")
+            key, level = part.split("=", 1)
+            given[key.strip()] = level.strip()
+    for key, level in given.items():
+        if key not in LIBRARIES:
+            raise ValueError(f"REVIEW_LEVELS 中的库“{key}”不存在，可用：{', '.join(LIBRARIES)}")
+        if level not in LEVEL_CHOICES:
+            raise ValueError(f"REVIEW_LEVELS 中“{key}”的级别“{level}”无效，可用：{', '.join(LEVEL_CHOICES)}")
+    items.update(given)
+    return {key: LEVEL_CHOICES[level] for key, level in items.items()}
+
+
+def steps_for(library: str, region_code: str) -> tuple[str, ...]:
+    """Who decides a submission of `library` from `region_code`, in order. A record that sits at city level
+    (no county in its code) has no county official over it: it goes to the city at once."""
+    steps = current_app.extensions["smedt_review_levels"].get(library, (CITY,))
+    is_county = not region_code.endswith("00")
+    return tuple(s for s in steps if s != COUNTY or is_county) or (CITY,)
+
+
+def level_of(user) -> str | None:
+    return LEVEL_OF_ROLE.get(user.role)
+
+
+# ------------------------------------------------------------------------------------------- submitting
+
+def _notify(session: Session, user_id: int | None, text: str, link: str = "") -> None:
+    if user_id is not None:
+        session.add(Notification(user_id=user_id, text=text, link=link[:255]))
+
+
+def _link(lib: Library, record_id: int) -> str:
+    return lib.record_url(record_id) if has_request_context() else ""
+
+
+def _decision(session: Session, sub: Submission, user, decision: str, reason: str | None = None) -> None:
+    session.add(Decision(submission_id=sub.id, actor_id=getattr(user, "id", None),
+                         actor_name=getattr(user, "display_name", None) or getattr(user, "username", "") or "",
+                         actor_role=getattr(user, "role", ""), decision=decision, reason=reason))
+
+
+def _close_open(session: Session, lib: Library, record, *, user, reason: str) -> None:
+    for old in open_submissions_of(lib.key, record.id, session=session):
+        old.status, old.awaiting, old.decided_at = WITHDRAWN, "", utcnow()
+        old.decided_by_name = getattr(user, "display_name", None) or getattr(user, "username", "")
+        _decision(session, old, user, D_WITHDRAW, reason)
+
+
+def _new_submission(lib: Library, record, *, user, submitter_name: str | None, source: str, status: str,
+                    levels: tuple[str, ...], awaiting: str) -> Submission:
+    return Submission(library=lib.key, record_id=record.id, title=record.title, payload=record.payload,
+                      source=source, submitter_id=getattr(user, "id", None),
+                      submitter_name=submitter_name or getattr(user, "display_name", None)
+                      or getattr(user, "username", "") or "",
+                      region_code=record.region_code, credit_code=record.credit_code, status=status,
+                      levels="+".join(levels), awaiting=awaiting)
+
+
+def submit(session: Session, lib: Library, record, *, user=None, submitter_name: str | None = None,
+           source: str = FORM) -> Submission:
+    """The record's current payload becomes a pending submission (inside the caller's transaction).
+
+    A submission still open for the same record is withdrawn: what is reviewed is always the latest
+    version the owner sent, and two open versions of one record could both be approved.
+    """
+    if source not in SOURCE_LABELS:
+        raise ValueError(f"unknown source {source!r}")
+    _close_open(session, lib, record, user=user, reason="已被新的提交取代")
+    steps = steps_for(lib.key, record.region_code)
+    sub = _new_submission(lib, record, user=user, submitter_name=submitter_name, source=source, status=PENDING,
+                          levels=steps, awaiting=steps[0])
+    session.add(sub)
+    session.flush()
+    _decision(session, sub, user, D_SUBMIT)
+    record.status, record.submitted_at = records.SUBMITTED, utcnow()
+    return sub
+
+
+def apply_direct(session: Session, lib: Library, record, *, user) -> Submission:
+    """An official's own entry: applied to the formal record at once, and recorded as an approved
+    submission with its decision row, so the record's history stays complete."""
+    _close_open(session, lib, record, user=user, reason="主管部门直接修改入库")
+    sub = _new_submission(lib, record, user=user, submitter_name=None, source=FORM, status=APPROVED,
+                          levels=(level_of(user) or CITY,), awaiting="")
+    sub.decided_at, sub.decided_by_name = utcnow(), sub.submitter_name
+    session.add(sub)
+    session.flush()
+    _decision(session, sub, user, D_DIRECT)
+    _apply(session, lib, record, sub)
+    record.submitted_at = utcnow()
+    audit(session, "review.direct", actor=user, target_type=lib.key, target_id=record.id,
+          region_code=record.region_code, detail={"submission": sub.id, "title": record.title})
+    return sub
+
+
+def withdraw(session: Session, lib: Library, record, *, user) -> None:
+    """A draft saved over a submitted record takes the submission back (the owner is changing it)."""
+    _close_open(session, lib, record, user=user, reason="改存为草稿")
+
+
+def refresh_open(session: Session, lib: Library, record, *, user) -> None:
+    """An official's evaluation saved without changing the status (submit=None): it is the officials' own
+    part, so it joins the open submission's snapshot, or the formal record directly once it is formal."""
+    subs = open_submissions_of(lib.key, record.id, session=session)
+    for sub in subs:
+        sub.payload, sub.title = record.payload, record.title
+    if not subs and record.status == records.APPROVED and user.role in roles.OFFICIALS:
+        apply_direct(session, lib, record, user=user)
+
+
+def _apply(session: Session, lib: Library, record, sub: Submission) -> None:
+    record.formal_payload, record.formal_at = sub.payload, utcnow()
+    record.status = records.APPROVED
+
+
+# --------------------------------------------------------------------------------------------- deciding
+
+def load_for(session: Session, submission_id: int, user) -> Submission:
+    """The submission if the official's region covers it; NotInScope otherwise (the same for missing)."""
+    # populate_existing: inside a write transaction this is the state no other writer can change any more.
+    sub = session.get(Submission, submission_id, populate_existing=True)
+    if sub is None or user.role not in roles.OFFICIALS or not region_covers(user.region_code, sub.region_code):
+        raise NotInScope(submission_id)
+    return sub
+
+
+def _already(sub: Submission) -> AlreadyDecided:
+    who = sub.decided_by_name or "其他人员"
+    return AlreadyDecided(f"该申请已由{who}处理（{sub.status_label}），无需重复操作。")
+
+
+def decide(session: Session, submission_id: int, *, user, decision: str, reason: str = "",
+           bulk: bool = False) -> Submission:
+    """通过 / 驳回 / 退回修改 one submission, in its own write transaction."""
+    with write(session):
+        sub = _decide(session, submission_id, user=user, decision=decision, reason=reason, bulk=bulk)
+    return sub
+
+
+def _decide(session: Session, submission_id: int, *, user, decision: str, reason: str, bulk: bool) -> Submission:
+    reason = (reason or "").strip()
+    if decision not in (D_APPROVE, D_REJECT, D_RETURN):
+        raise ReviewRefused("请选择审核结果。")
+    if decision in (D_REJECT, D_RETURN) and not reason:
+        verb = "驳回" if decision == D_REJECT else "退回修改"
+        raise ReviewRefused(f"{verb}时必须填写原因，提交人会看到它。", "reason")
+    if len(reason) > 500:
+        raise ReviewRefused("原因不能超过 500 字。", "reason")
+    sub = load_for(session, submission_id, user)
+    level = level_of(user)
+    if not sub.is_open:
+        raise _already(sub)
+    if sub.awaiting != level:
+        raise ReviewRefused("该申请等待区县主管部门初审。" if sub.awaiting == COUNTY
+                            else "该申请已通过区县初审，等待市级确认。")
+    lib = LIBRARIES[sub.library]
+    steps = tuple(sub.levels.split("+"))
+    later = steps[steps.index(level) + 1:] if level in steps else ()
+    actor = getattr(user, "display_name", None) or user.username
+    now = utcnow()
+    if decision == D_APPROVE and later:
+        values = {"status": COUNTY_APPROVED, "awaiting": later[0]}
+    elif decision == D_APPROVE:
+        values = {"status": APPROVED, "awaiting": ""}
+    else:
+        values = {"status": REJECTED if decision == D_REJECT else RETURNED, "awaiting": "", "reason": reason}
+    # The conditional UPDATE is what makes the decision single: it changes the row only in the state
+    # this official saw. BEGIN IMMEDIATE already queues the writers; on a server database it alone holds.
+    result = session.execute(update(Submission).where(Submission.id == sub.id, Submission.status == sub.status,
+                                                      Submission.awaiting == sub.awaiting)
+                             .values(decided_at=now, decided_by_name=actor, **values))
+    if result.rowcount != 1:
+        session.refresh(sub)
+        raise _already(sub)
+    for name, value in dict(values, decided_at=now, decided_by_name=actor).items():
+        set_committed_value(sub, name, value)  # what the UPDATE wrote, without reading the row again
+    # A city approval after a county one confirms it (审核 → 确认): the history names the two steps apart.
+    stored = D_CONFIRM if decision == D_APPROVE and level == CITY and COUNTY in steps else decision
+    _decision(session, sub, user, stored, reason or None)
+    record = session.get(lib.model, sub.record_id)
+    noun, title = lib.noun, sub.title or "未命名"
+    link = _link(lib, sub.record_id)
+    if sub.status == APPROVED:
+        if record is not None:
+            _apply(session, lib, record, sub)
+        text = f"您提交的{noun}“{title}”已审核通过，已进入正式库。"
+    elif sub.status == COUNTY_APPROVED:
+        text = f"您提交的{noun}“{title}”已通过区县初审，等待市级确认。"
+    else:
+        if record is not None:
+            record.status = records.REJECTED if sub.status == REJECTED else records.RETURNED
+        verb = "被驳回" if sub.status == REJECTED else "被退回修改"
+        text = f"您提交的{noun}“{title}”{verb}，原因：{reason}"
+    _notify(session, sub.submitter_id, text, link)
+    action = {D_CONFIRM: "review.confirm", D_APPROVE: "review.approve", D_REJECT: "review.reject",
+              D_RETURN: "review.return"}[stored]
+    detail = {"submission": sub.id, "title": sub.title, "status": sub.status}
+    if reason:
+        detail["reason"] = reason
+    if bulk:
+        detail["bulk"] = True
+    audit(session, action, actor=user, target_type=lib.key, target_id=sub.record_id, region_code=sub.region_code,
+          detail=detail)
+    return sub
+
+
+def bulk_approve(session: Session, submission_ids: Iterable[int], *, user) -> tuple[list[Submission], list[str]]:
+    """通过 every selected submission the official may decide, in one transaction; ([approved], [why not])."""
+    ids = list(dict.fromkeys(submission_ids))[:BULK_MAX]
+    done, skipped = [], []
+    with write(session):
+        for sid in ids:
+            try:
+                done.append(_decide(session, sid, user=user, decision=D_APPROVE, reason="", bulk=True))
+            except NotInScope:
+                skipped.append(f"申请 {sid} 不存在或不在您的管辖范围内。")
+            except ReviewRefused as exc:
+                skipped.append(f"申请 {sid}：{exc}")
+        audit(session, "review.bulk_approve", actor=user, target_type="review", target_id="",
+              region_code=user.region_code, detail={"approved": [s.id for s in done], "skipped": len(skipped)})
+    return done, skipped
+
+
+def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> int:
+    """Mark one (or every) unread notification of the user as read; how many changed."""
+    stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    with write(session):
+        return session.execute(stmt.values(read_at=utcnow())).rowcount

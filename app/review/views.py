@@ -1,0 +1,282 @@
+"""The review queue and its decisions (htmx partials), the submitter's notifications, and the review
+state every record page shows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.accounts import roles
+from app.accounts.scope import region_prefix, roles_required
+from app.db import get_session
+from app.dicts import service as dicts_service
+from app.libraries.registry import LIBRARIES
+from app.pagination import Page, paginate
+from app.review import bp, diff
+from app.review import service as review
+from app.review.models import (
+    LEVEL_LABELS,
+    SOURCE_LABELS,
+    Submission,
+    counts_by_library,
+    decisions_of,
+    notifications_query,
+    queue_query,
+    submissions_of,
+    unread_count,
+)
+from app.site.htmx import render, wants_fragment
+
+FILTERS = ("library", "source", "region", "submitter", "date_from", "date_to")
+
+
+# ---------------------------------------------------------------------------------------- shared context
+
+def template_context() -> dict:
+    """The unread-notification count for the top bar's 消息 badge."""
+    if not current_user.is_authenticated:
+        return {}
+    return {"unread_notifications": unread_count(current_user.id, session=get_session())}
+
+
+@dataclass(frozen=True)
+class RecordReview:
+    latest: Submission | None
+    history: list  # (submission, decision) pairs, oldest first
+
+
+def record_review(library: str, record_id: int) -> RecordReview:
+    """A record's review state for its page: the latest submission (status, reason) and every decision.
+    Called from record pages only, which have already checked that the user may see the record."""
+    session = get_session()
+    subs = submissions_of(library, record_id, session=session)
+    by_id = {s.id: s for s in subs}
+    history = [(by_id[d.submission_id], d) for d in decisions_of(by_id, session=session)]
+    return RecordReview(subs[0] if subs else None, history)
+
+
+# ------------------------------------------------------------------------------------------------ queue
+
+def _level() -> str:
+    return review.level_of(current_user)
+
+
+def _region_options() -> list[tuple[str, str]]:
+    session, code = get_session(), current_user.region_code
+    if region_prefix(code) == code:
+        return []
+    below = (dicts_service.cities_of(code, session=session) if code.endswith("0000")
+             else dicts_service.counties_of(code, session=session))
+    return [(r.code, r.name) for r in below]
+
+
+def _utc_day(text: str, *, next_day: bool = False) -> datetime | None:
+    """A YYYY-MM-DD of the platform's time zone as the aware UTC instant its day starts (or ends)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    if next_day:
+        day += timedelta(days=1)
+    return datetime.combine(day, time.min, ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def _args() -> dict:
+    args = {name: request.values.get(name, "").strip()[:60] for name in FILTERS}
+    if args["library"] not in LIBRARIES:
+        args["library"] = ""
+    if args["source"] not in SOURCE_LABELS:
+        args["source"] = ""
+    if args["region"] not in {code for code, _ in _region_options()}:
+        args["region"] = ""
+    for name in ("date_from", "date_to"):
+        if args[name] and _utc_day(args[name]) is None:
+            args[name] = ""
+    return args
+
+
+def _queue_page(args: dict, counts: dict[str, int], page_no: int) -> Page:
+    """One page of my queue. Filtered only by library (or not at all), the counters already hold the total,
+    so no COUNT runs over a long queue."""
+    stmt = queue_query(awaiting=_level(), region_prefix=region_prefix(current_user.region_code),
+                       library=args["library"], source=args["source"],
+                       region=region_prefix(args["region"]) if args["region"] else "", submitter=args["submitter"],
+                       start=_utc_day(args["date_from"]) if args["date_from"] else None,
+                       end=_utc_day(args["date_to"], next_day=True) if args["date_to"] else None)
+    per_page, session = current_app.config["PAGE_SIZE"], get_session()
+    if any(args[name] for name in FILTERS if name != "library"):
+        return paginate(stmt, session=session, page=page_no, per_page=per_page)
+    total = counts.get(args["library"], 0) if args["library"] else sum(counts.values())
+    page_no = min(max(1, page_no), max(1, -(-total // per_page)))
+    return Page(list(session.exec(stmt.limit(per_page).offset((page_no - 1) * per_page))), total, page_no, per_page)
+
+
+def _counts() -> dict[str, int]:
+    return counts_by_library(awaiting=_level(), region_prefix=region_prefix(current_user.region_code),
+                             session=get_session())
+
+
+def _queue_context(args: dict, page_no: int = 1, **extra) -> dict:
+    counts = _counts()
+    page = _queue_page(args, counts, page_no)
+    names = dicts_service.region_names({s.region_code for s in page.items}, session=get_session())
+    return dict(page=page, args=args, counts=counts, libraries=LIBRARIES, region_names=names,
+                region_options=_region_options(), sources=SOURCE_LABELS, level=_level(),
+                level_label=LEVEL_LABELS.get(_level(), ""),
+                **extra)
+
+
+@bp.get("/")
+@roles_required(*roles.OFFICIALS)
+def queue():
+    """The submissions awaiting my decision in my region: counts per library, filters, paging."""
+    args = _args()
+    return render("review/queue.html", "review/_queue.html",
+                  **_queue_context(args, request.args.get("page", 1, type=int)))
+
+
+def _submission_or_404(submission_id: int) -> Submission:
+    try:
+        return review.load_for(get_session(), submission_id, current_user)
+    except review.NotInScope:
+        abort(404)
+
+
+def _pane_context(sub: Submission, **extra) -> dict:
+    lib = LIBRARIES[sub.library]
+    record = get_session().get(lib.model, sub.record_id)
+    proposed = sub.wire
+    formal = record.formal if record is not None else None
+    form = lib.form.from_wire(proposed)
+    lines = diff.compare(proposed, formal, diff.field_labels(form))
+    history = [(sub, d) for d in decisions_of([sub.id], session=get_session())]
+    names = dicts_service.region_names([sub.region_code], session=get_session())
+    return dict(sub=sub, lib=lib, record=record, lines=lines, formal=formal, history=history,
+                changed=sum(1 for line in lines if line.changed), region_name=names.get(sub.region_code, ""),
+                can_decide=sub.is_open and sub.awaiting == _level(), reason="", errors={}, **extra)
+
+
+@bp.get("/<int:submission_id>")
+@roles_required(*roles.OFFICIALS)
+def pane(submission_id: int):
+    """One submission beside the current formal record, changed attributes highlighted, with the decisions."""
+    sub = _submission_or_404(submission_id)
+    return render("review/submission.html", "review/_pane.html", **_pane_context(sub))
+
+
+def _decided_fragment(sub: Submission, message: str, category: str, **extra):
+    """The pane after a decision, plus the queue row and the counters out of band."""
+    args = _args()
+    ctx = _pane_context(sub, message=message, category=category, **extra)
+    html = render_template("review/_decided.html", counts=_counts(), libraries=LIBRARIES, args=args,
+                           region_names={sub.region_code: ctx["region_name"]}, **ctx)
+    response = current_app.response_class(html)
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/<int:submission_id>/decide")
+@roles_required(*roles.OFFICIALS)
+def decide(submission_id: int):
+    """通过 / 退回修改 / 驳回: the decided row updates in place, the counters follow (htmx)."""
+    sub = _submission_or_404(submission_id)
+    decision, reason = request.form.get("decision", ""), request.form.get("reason", "")
+    session = get_session()
+    try:
+        sub = review.decide(session, sub.id, user=current_user._get_current_object(), decision=decision,
+                            reason=reason)
+    except review.AlreadyDecided as exc:
+        session.refresh(sub)
+        if wants_fragment():
+            return _decided_fragment(sub, str(exc), "warning")
+        flash(str(exc), "warning")
+        return redirect(url_for("review.queue"))
+    except review.ReviewRefused as exc:
+        if exc.field is None:
+            if wants_fragment():
+                return _decided_fragment(sub, str(exc), "error")
+            flash(str(exc), "error")
+            return redirect(url_for("review.queue"))
+        ctx = _pane_context(sub)
+        ctx.update(reason=reason, errors={exc.field: [str(exc)]}, chosen=decision)
+        if wants_fragment():  # htmx swaps 200s only: the pane comes back with the message beside the reason
+            return render_template("review/_pane.html", **ctx)
+        return render_template("review/submission.html", **ctx), 422
+    message = f"已{review_label(sub)}：{sub.title or '未命名'}"
+    if wants_fragment():
+        return _decided_fragment(sub, message, "success")
+    flash(message, "success")
+    return redirect(url_for("review.queue"))
+
+
+def review_label(sub: Submission) -> str:
+    return {"county_approved": "通过区县初审，已转市级确认", "approved": "审核通过并入库",
+            "rejected": "驳回", "returned": "退回修改"}.get(sub.status, sub.status_label)
+
+
+def _ids() -> list[int]:
+    """The selected submission ids; a field may also carry a comma-separated list (scripts, the bench)."""
+    out = []
+    for value in request.form.getlist("ids"):
+        out += [int(v) for v in value.split(",") if v.strip().isdigit()]
+    return out
+
+
+@bp.post("/bulk")
+@roles_required(*roles.OFFICIALS)
+def bulk():
+    """批量通过 the selected rows; the queue comes back without them, the counters updated."""
+    ids = _ids()
+    if not ids:
+        message, category = "请先勾选要通过的申请。", "error"
+    elif len(ids) > review.BULK_MAX:
+        message, category = f"一次最多批量通过 {review.BULK_MAX} 条。", "error"
+    else:
+        done, skipped = review.bulk_approve(get_session(), ids, user=current_user._get_current_object())
+        message = f"已批量通过 {len(done)} 条。"
+        if skipped:
+            message += f"{len(skipped)} 条未处理：" + "；".join(skipped[:5])
+        category = "success" if not skipped else "warning"
+    if wants_fragment():
+        args = _args()
+        return render("review/queue.html", "review/_queue.html",
+                      **_queue_context(args, request.values.get("page", 1, type=int), message=message,
+                                       category=category, oob_counts=True))
+    flash(message, category)
+    return redirect(url_for("review.queue"))
+
+
+# ---------------------------------------------------------------------------------------- notifications
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    """My notifications, newest first: decisions on what I submitted."""
+    page = paginate(notifications_query(current_user.id), session=get_session(),
+                    page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"])
+    return render("review/notifications.html", "review/_notifications.html", page=page)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def notification_read(notification_id: int):
+    """Mark one notification read and open what it links to."""
+    from app.review.models import Notification
+
+    note = get_session().get(Notification, notification_id)
+    if note is None or note.user_id != current_user.id:
+        abort(404)
+    review.mark_read(get_session(), current_user.id, notification_id)
+    return redirect(note.link or url_for("review.notifications"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def notifications_read_all():
+    """Mark all my notifications read."""
+    count = review.mark_read(get_session(), current_user.id)
+    flash(f"已将 {count} 条消息标为已读。", "success")
+    return redirect(url_for("review.notifications"))
