@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import FieldList, Form, FormField
 
 from app.dicts.fields import RegionField, SceneField
@@ -92,6 +92,8 @@ def flatten(payload: dict, prefix: str = "") -> MultiDict:
                     flat.add(name, str(item))
         elif isinstance(value, dict):
             flat.update(flatten(value, f"{name}-"))
+        elif isinstance(value, FileStorage):  # a file received on the docking wire (app.files.wire)
+            flat.add(name, value)
         elif value is not None:
             flat.add(name, str(value))
     return flat
