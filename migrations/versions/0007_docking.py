@@ -1,0 +1,20 @@
+"""Docking to the upper platform (push client): configuration, outbox, batches, per-record push state
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-29 15:40:00
+"""
+from alembic import op  # noqa: F401
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
