@@ -24,8 +24,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     extensions.init_app(app)
 
-    from app import (accounts, archives, audit, demo, dicts, docking, files, hub, libraries, oauth_client, oauth_server,
-                     review, site)
+    from app import (
+        accounts,
+        archives,
+        audit,
+        demo,
+        dicts,
+        docking,
+        files,
+        hub,
+        libraries,
+        oauth_client,
+        oauth_server,
+        review,
+        site,
+    )
 
     for area in (site, accounts, audit, dicts, files, libraries, archives, review, oauth_client, oauth_server, docking,
                  hub):

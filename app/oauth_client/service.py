@@ -7,8 +7,6 @@ provider happen before any write transaction opens, never inside one.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, fields
@@ -17,7 +15,6 @@ from urllib.parse import urlsplit
 import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, request, url_for
 from sqlmodel import Session
 
@@ -29,6 +26,7 @@ from app.audit.service import record
 from app.db import utcnow, write
 from app.dicts.validators import is_valid_credit_code
 from app.oauth_client.models import IdpIdentity, IdpSetting, get_setting, identity_by_subject, identity_of_user
+from app.secretbox import seal, unseal
 
 log = logging.getLogger(__name__)
 
@@ -64,24 +62,12 @@ class IdpConfig:
         return self.enabled and self.configured
 
 
+_PURPOSE = "idp-client-secret"  # the key derivation's label; changing it loses stored secrets
 PLAIN_FIELDS = tuple(f.name for f in fields(IdpConfig) if f.name not in {"enabled", "client_secret"})
 
 
-def _fernet() -> Fernet:
-    key = hashlib.sha256(b"smedt-idp-client-secret:" + current_app.config["SECRET_KEY"].encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def encrypt_secret(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
-
-
-def _decrypt_secret(token: str) -> str:
-    try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken:  # the secret key changed: the administrator has to enter the secret again
-        log.warning("统一身份认证客户端密钥无法解密（实例密钥已更换？），请在设置页重新填写。")
-        return ""
+    return seal(_PURPOSE, secret)
 
 
 def load_config(session: Session) -> IdpConfig:
@@ -90,7 +76,7 @@ def load_config(session: Session) -> IdpConfig:
     cfg = current_app.config
     values = {name: (getattr(row, name) if row else "") or str(cfg.get(f"IDP_{name.upper()}", ""))
               for name in PLAIN_FIELDS}
-    secret = _decrypt_secret(row.client_secret_enc) if row and row.client_secret_enc else ""
+    secret = unseal(_PURPOSE, row.client_secret_enc) if row else ""
     return IdpConfig(enabled=row.enabled if row else True, client_secret=secret or str(cfg["IDP_CLIENT_SECRET"]),
                      **values)
 
