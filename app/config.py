@@ -47,6 +47,32 @@ DEFAULTS: dict[str, object] = {
     "IDP_CLAIM_NAME": "name",
     "IDP_CLAIM_PHONE": "phone_number",
     "IDP_CLAIM_CREDIT_CODE": "credit_code",
+    # Pushing to the upper (national) platform (app/docking, README 推送到上级平台). The settings page
+    # overrides the connection, layout, window, quota and size; the worker's timing comes only from here.
+    "DOCKING_BASE_URL": "https://zjtx.miit.gov.cn/szhzx/app-gate-api",
+    "DOCKING_USERNAME": "",
+    "DOCKING_CLIENT_ID": "",
+    "DOCKING_CLIENT_SECRET": "",
+    "DOCKING_GRANT_TYPE": "client_credentials",
+    "DOCKING_SCOPE": "all",
+    "DOCKING_SM4_KEY": "",  # 32 hex digits or 16 characters, as the upper platform issues it
+    "DOCKING_PLATFORM_INFO": "",
+    "DOCKING_REGION_CODE": "",
+    "DOCKING_AUTH_MODE": "ecb",  # the Authorization layout (app/docking/authheader.py AuthLayout)
+    "DOCKING_AUTH_PADDING": "pkcs7",
+    "DOCKING_AUTH_ENCODING": "utf-8",
+    "DOCKING_AUTH_OUTPUT": "base64",
+    "DOCKING_AUTH_TEMPLATE": "{platform}.{region}.{token}",
+    "DOCKING_AUTH_IV": "",
+    "DOCKING_WINDOW": "00:00-05:00",  # Asia/Shanghai; equal start and end: all day
+    "DOCKING_WEEKLY_QUOTA": 100,  # upload calls per ISO week
+    "DOCKING_MAX_REQUEST_BYTES": 10 * 1024 * 1024,
+    "DOCKING_WORKER": "auto",  # auto: in the served platform (run.py), not in tests or CLI commands; true / false
+    "DOCKING_POLL_SECONDS": 30,
+    "DOCKING_TIMEOUT_SECONDS": 60,
+    "DOCKING_MAX_ATTEMPTS": 8,  # transient failures before an item goes to the dead-letter list
+    "DOCKING_LEASE_SECONDS": 300,  # a claimed batch's lease; never shorter than twice the timeout
+    "DOCKING_BATCH_MAX_RECORDS": 1000,  # records per upload call at most (the byte limit usually binds first)
 }
 
 

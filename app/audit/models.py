@@ -65,6 +65,14 @@ ACTION_LABELS = {
     "review.return": "退回修改",
     "review.bulk_approve": "批量审核通过",
     "review.direct": "主管部门直接入库",
+    "docking.settings": "修改上级平台对接配置",
+    "docking.test_connection": "测试上级平台连接",
+    "docking.queue": "加入推送队列",
+    "docking.push": "推送到上级平台",
+    "docking.retry": "重试推送",
+    "docking.drop": "放弃推送",
+    "docking.paused": "推送暂停",
+    "docking.resume": "恢复推送",
     **{f"{key}.{verb}": f"{label}{noun}" for key, noun in (
         ("providers", "服务商"), ("products", "产品和解决方案"), ("pilots", "试点企业"), ("targets", "绩效目标"),
         ("archives", "企业档案"))
@@ -73,7 +81,8 @@ ACTION_LABELS = {
 
 TARGET_LABELS = {"user": "用户", "providers": "服务商", "products": "产品和解决方案", "pilots": "试点企业",
                  "targets": "绩效目标", "archives": "企业档案", "review": "审核申请",
-                 "oauth_app": "第三方应用", "idp_identity": "统一身份认证申请", "idp_setting": "统一身份认证设置"}
+                 "oauth_app": "第三方应用", "idp_identity": "统一身份认证申请", "idp_setting": "统一身份认证设置",
+                 "docking_setting": "上级平台对接配置", "docking_outbox": "推送队列"}
 
 
 def events_query(*, action: str = "", actor: str = "", outcome: str = "", start=None, end=None):

@@ -11,6 +11,7 @@ from app.accounts.scope import current_scope, region_prefix, roles_required
 from app.db import get_session
 from app.dicts import service as dicts_service
 from app.dicts.spec_dicts import codes
+from app.docking.models import states_for as push_states_for
 from app.files.fields import Owner, uploads_for
 from app.libraries import bp
 from app.libraries.records import STATUS_LABELS, find_by_key, records_query
@@ -74,7 +75,8 @@ def record_list(key: str):
     return render("libraries/list.html", "libraries/_table.html", lib=lib, page=page, args=args,
                   region_options=region_options, industries=[(name, name) for name in codes("industry")],
                   status_labels=STATUS_LABELS,
-                  region_names=names)
+                  region_names=names,
+                  push_states=push_states_for(lib.key, [r.id for r in page.items], session=get_session()))
 
 
 def _owner_of(lib: Library, record) -> Owner:
@@ -153,6 +155,7 @@ def record_detail(key: str, record_id: int):
     names = dicts_service.region_names([record.region_code], session=get_session())
     return render_template("libraries/detail.html", lib=lib, record=record, form=lib.form.from_wire(record.wire),
                            region_name=names.get(record.region_code, record.region_code),
+                           push_state=push_states_for(lib.key, [record.id], session=get_session()).get(record.id),
                            is_official=current_scope().is_official, related=_related(lib, record))
 
 

@@ -26,6 +26,8 @@ NAV: list[NavItem] = [
     _library("products", "产品和解决方案库", r.PROVIDER),
     _library("targets", "绩效管理", None),
     NavItem("审核队列", "review.queue", r.OFFICIALS),
+    NavItem("推送中心", "docking.push_centre", frozenset({r.CITY_ADMIN})),
+    NavItem("对接配置", "docking.settings_page", frozenset({r.CITY_ADMIN})),
     NavItem("用户管理", "accounts.user_list", frozenset(r.MANAGEABLE) | r.ACCOUNT_GUARDS),
     NavItem("参考字典", "dicts.index", r.STAFF),
     NavItem("审计日志", "audit.event_list", frozenset({r.AUDIT_ADMIN})),
