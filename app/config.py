@@ -73,6 +73,22 @@ DEFAULTS: dict[str, object] = {
     "DOCKING_MAX_ATTEMPTS": 8,  # transient failures before an item goes to the dead-letter list
     "DOCKING_LEASE_SECONDS": 300,  # a claimed batch's lease; never shorter than twice the timeout
     "DOCKING_BATCH_MAX_RECORDS": 1000,  # records per upload call at most (the byte limit usually binds first)
+    # Receiving pushes from lower platforms (app/hub, README 接收下级平台推送). What the token endpoint
+    # accepts and issues, how the Authorization header is laid out (app.docking.authheader.AuthLayout: the
+    # same layout is written into each platform's configuration file), and the limits a newly registered
+    # platform starts with (each platform's own values are edited on its page).
+    "HUB_GRANT_TYPE": "client_credentials",  # refresh_token is accepted as well
+    "HUB_SCOPE": "all",
+    "HUB_TOKEN_SECONDS": 7200,
+    "HUB_AUTH_MODE": "ecb",
+    "HUB_AUTH_PADDING": "pkcs7",
+    "HUB_AUTH_ENCODING": "utf-8",
+    "HUB_AUTH_OUTPUT": "base64",
+    "HUB_AUTH_TEMPLATE": "{platform}.{region}.{token}",
+    "HUB_AUTH_IV": "",
+    "HUB_WINDOW": "00:00-05:00",
+    "HUB_WEEKLY_QUOTA": 100,
+    "HUB_MAX_REQUEST_BYTES": 10 * 1024 * 1024,
 }
 
 

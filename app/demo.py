@@ -44,6 +44,7 @@ DEMO_USERS = [
     ("demo_sec", roles.SEC_ADMIN, CITY, "新乡市平台安全管理员", None),
     ("demo_audit", roles.AUDIT_ADMIN, CITY, "新乡市平台审计管理员", None),
     ("demo_hub", roles.HUB_ADMIN, CITY, "新乡市平台对接管理员", None),
+    ("demo_hub_approver", roles.HUB_APPROVER, CITY, "新乡市平台对接审批管理员", None),
     ("demo_city", roles.CITY_ADMIN, CITY, "新乡市工业和信息化局", None),
     ("demo_county", roles.COUNTY_OFFICIAL, COUNTY, "长垣市工业和信息化局", None),
     ("demo_county2", roles.COUNTY_OFFICIAL, COUNTY_2, "新乡县工业和信息化局", None),

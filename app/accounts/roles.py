@@ -7,6 +7,7 @@ PROVIDER = "provider"
 COUNTY_OFFICIAL = "county_official"
 CITY_ADMIN = "city_admin"
 HUB_ADMIN = "hub_admin"
+HUB_APPROVER = "hub_approver"
 SYS_ADMIN = "sys_admin"
 SEC_ADMIN = "sec_admin"
 AUDIT_ADMIN = "audit_admin"
@@ -17,6 +18,7 @@ LABELS: dict[str, str] = {
     COUNTY_OFFICIAL: "区县主管部门",
     CITY_ADMIN: "市级管理员",
     HUB_ADMIN: "对接平台管理员",
+    HUB_APPROVER: "对接审批管理员",
     SYS_ADMIN: "系统管理员",
     SEC_ADMIN: "安全管理员",
     AUDIT_ADMIN: "审计管理员",
@@ -28,7 +30,10 @@ BOUND_ROLES = frozenset({ENTERPRISE, PROVIDER})
 # Officials see and decide on every record of their region.
 OFFICIALS = frozenset({COUNTY_OFFICIAL, CITY_ADMIN})
 # Staff who may read the reference dictionaries page.
-STAFF = frozenset({COUNTY_OFFICIAL, CITY_ADMIN, HUB_ADMIN, SYS_ADMIN, SEC_ADMIN, AUDIT_ADMIN})
+STAFF = frozenset({COUNTY_OFFICIAL, CITY_ADMIN, HUB_ADMIN, HUB_APPROVER, SYS_ADMIN, SEC_ADMIN, AUDIT_ADMIN})
+# The receiving side (app.hub): the administrator registers docked platforms, the approver decides on them;
+# keeping them apart means no one both registers a platform and hands it credentials.
+HUB_ROLES = frozenset({HUB_ADMIN, HUB_APPROVER})
 # The "three administrators" of Chinese information-security practice.
 THREE_ADMINS = frozenset({SYS_ADMIN, SEC_ADMIN, AUDIT_ADMIN})
 

@@ -65,6 +65,17 @@ ACTION_LABELS = {
     "review.return": "退回修改",
     "review.bulk_approve": "批量审核通过",
     "review.direct": "主管部门直接入库",
+    "hub.register": "登记下级平台",
+    "hub.update": "修改下级平台",
+    "hub.approve": "批准下级平台",
+    "hub.reject": "驳回下级平台",
+    "hub.enable": "启用下级平台",
+    "hub.disable": "停用下级平台",
+    "hub.rotate": "轮换下级平台密钥",
+    "hub.docking_on": "开启对接",
+    "hub.docking_off": "关闭对接",
+    "hub.receive": "接收下级平台推送",
+    "hub.denied": "拒绝下级平台调用",
     "docking.settings": "修改上级平台对接配置",
     "docking.test_connection": "测试上级平台连接",
     "docking.queue": "加入推送队列",
@@ -82,7 +93,8 @@ ACTION_LABELS = {
 TARGET_LABELS = {"user": "用户", "providers": "服务商", "products": "产品和解决方案", "pilots": "试点企业",
                  "targets": "绩效目标", "archives": "企业档案", "review": "审核申请",
                  "oauth_app": "第三方应用", "idp_identity": "统一身份认证申请", "idp_setting": "统一身份认证设置",
-                 "docking_setting": "上级平台对接配置", "docking_outbox": "推送队列"}
+                 "docking_setting": "上级平台对接配置", "docking_outbox": "推送队列",
+                 "hub_platform": "下级平台"}
 
 
 def events_query(*, action: str = "", actor: str = "", outcome: str = "", start=None, end=None):

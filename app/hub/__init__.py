@@ -9,4 +9,8 @@ bp = Blueprint("hub", __name__)
 
 
 def init_app(app: Flask) -> None:
+    from app.hub import api, openapi, views  # noqa: F401  (routes)
+    from app.hub.service import check_settings
+
+    check_settings(app.config)
     app.register_blueprint(bp)

@@ -33,6 +33,7 @@ NAV: list[NavItem] = [
     NavItem("审计日志", "audit.event_list", frozenset({r.AUDIT_ADMIN})),
     NavItem("统一身份认证", "oauth_client.application_list", frozenset(r.MANAGEABLE)),
     NavItem("第三方应用", "oauth_server.app_list", frozenset({r.SYS_ADMIN})),
+    NavItem("对接平台管理", "hub.overview", r.HUB_ROLES),
     NavItem("已授权应用", "oauth_server.my_consents", frozenset(r.ALL)),
 ]
 
