@@ -341,7 +341,7 @@ def test_the_openapi_description_is_served(hub):
     assert doc["openapi"].startswith("3.0")
     paths = doc["paths"]
     assert protocol.GATE_PREFIX + protocol.TOKEN_PATH in paths
-    for key, path in protocol.UPLOAD_PATHS.items():
+    for path in protocol.UPLOAD_PATHS.values():
         assert protocol.GATE_PREFIX + path in paths
     provider = doc["components"]["schemas"]["Providers"]
     assert provider["properties"]["serviceName"]["maxLength"] == 255
