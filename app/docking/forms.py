@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from app.docking import sm4
@@ -21,7 +22,8 @@ def _text(label: str, max_length: int, description: str = "", rules=()):
 
 
 def _choice(label: str, values, names: dict[str, str]):
-    return SelectField(label, choices=[("", "（使用默认值）")] + [(v, names.get(v, v)) for v in values],
+    return SelectField(label, choices=[SelectChoice("", "（使用默认值）")] + [SelectChoice(v, names.get(v, v))
+                                                                          for v in values],
                        validators=[Optional()])
 
 

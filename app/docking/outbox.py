@@ -704,7 +704,8 @@ class PassSummary:
 
     def text(self) -> str:
         """One Chinese line for the CLI and the log."""
-        reasons = {"idle": "没有待推送的数据", "waiting": "排队的数据尚未到发送时间", "paused": "推送已暂停", "window": "当前不在推送时段",
+        reasons = {"idle": "没有待推送的数据", "waiting": "排队的数据尚未到发送时间",
+                   "paused": "推送已暂停", "window": "当前不在推送时段",
                    "quota": "本周推送次数已用完", "unconfigured": "对接配置不完整"}
         parts = [f"本次调用上级平台 {self.batches} 次", f"新增 {self.added} 条", f"更新 {self.updated} 条",
                  f"失败 {self.failed} 条"]
@@ -781,8 +782,11 @@ def drop_dead(session: Session, ids: Iterable[int], *, actor, scope_prefix: str)
         items = _dead_items(session, ids, scope_prefix)
         for item in items:
             item.state, item.finished_at = DROPPED, now
+        session.flush()
+        for item in items:
             state = session.get(PushState, (item.library, item.record_id))
-            if state is not None and state.state == FAILED:
+            waiting = open_items_of(item.library, [item.record_id], session=session)
+            if state is not None and not waiting:
                 state.state = state.last_success or NONE
                 state.reason = "上次推送多次失败，已放弃" if state.state == NONE else None
                 state.updated_at = now

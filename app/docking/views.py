@@ -96,7 +96,7 @@ def push_centre():
     context = _candidates_context(args)
     if wants_fragment():
         return render("docking/push.html", "docking/_candidates.html", **context)
-    return render("docking/push.html", "docking/_candidates.html", **context, **_progress_context())
+    return render("docking/push.html", "docking/_candidates.html", **{**context, **_progress_context()})
 
 
 @bp.post("/push")
