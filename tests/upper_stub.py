@@ -60,6 +60,7 @@ class Upload:
     keys: list[str]
     answer: str  # the code answered
     authorization: str
+    raw: bytes = b""  # the body as sent, when the stub keeps it (keep_raw)
 
 
 @dataclass
@@ -79,6 +80,7 @@ class UpperStub:
     result_list: bool = True
     max_bytes: int | None = None
     disabled: bool = False  # answers 40004 to token requests
+    keep_raw: bool = False  # keep each body's bytes (small tests only)
 
     def __post_init__(self):
         self.lock = threading.Lock()
@@ -90,6 +92,8 @@ class UpperStub:
         self.tokens: dict[str, float] = {}
         self.refresh_tokens: set[str] = set()
         self.received = threading.Event()  # set when an upload arrives (before any scripted delay)
+        self.stopping = threading.Event()  # cuts scripted delays short at the end of a test
+        self.active = 0
         self._serial = 0
         self.app = self._build()
         self.base_url = ""
@@ -105,6 +109,10 @@ class UpperStub:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
+        deadline = time.time() + 5
+        while self.active and time.time() < deadline:  # let cut-short requests answer before closing
+            time.sleep(0.02)
         self.server.close()
 
     def settings(self, **extra) -> dict:
@@ -180,6 +188,15 @@ class UpperStub:
                 return jsonify(self._issue())
 
         def upload(library: str):
+            with self.lock:
+                self.active += 1
+            try:
+                return _upload(library)
+            finally:
+                with self.lock:
+                    self.active -= 1
+
+        def _upload(library: str):
             raw = request.get_data()
             auth = request.headers.get("Authorization", "")
             self.received.set()
@@ -193,7 +210,7 @@ class UpperStub:
             if not valid or parts["platform"] != self.platform or parts["region"] != self.region:
                 return self._answer(library, raw, auth, [], protocol.UNAUTHORIZED)
             if isinstance(outcome, tuple) and outcome[0] == "delay":
-                time.sleep(outcome[1])
+                self.stopping.wait(outcome[1])
                 outcome = None
             if outcome == "500":
                 self._record(library, raw, auth, [], "500")
@@ -221,7 +238,8 @@ class UpperStub:
     def _record(self, library, raw, auth, objects, answer) -> None:
         with self.lock:
             self.uploads.append(Upload(library, len(raw), objects,
-                                       [protocol.natural_key(library, o) for o in objects], answer, auth))
+                                       [protocol.natural_key(library, o) for o in objects], answer, auth,
+                                       raw if self.keep_raw else b""))
 
     def _answer(self, library, raw, auth, objects, code, message=None):
         self._record(library, raw, auth, objects, code)
