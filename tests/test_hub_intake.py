@@ -188,6 +188,10 @@ def test_a_record_of_another_county_is_not_overwritten(hub, make_user, region): 
     assert other.push("providers", [provider(1)]).json()["addTotal"] == 1  # now a 新乡县 provider
     body = hub.lower.push("providers", [provider(1)]).json()
     assert body["faidTotal"] == 1 and "已由其他地区登记" in body["resultList"][0]["reason"]
+    # A product of that provider is still this platform's record, in its own region.
+    assert hub.lower.push("products", [product(1, provider(1)["serviceName"])]).json()["addTotal"] == 1
+    prod = in_app(hub, lambda s: s.exec(select(LIBRARIES["products"].model)).one())
+    assert prod.region_code == COUNTY and prod.credit_code == code(1)
 
 
 def test_the_review_queue_shows_pushes_and_approval_makes_them_formal(hub, app, make_user):  # noqa: F811

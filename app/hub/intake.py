@@ -140,8 +140,12 @@ def check(session: Session, lib: Library, platform: DockedPlatform, index: int, 
         form = lib.form.from_wire(payload)
         found = lib.owner_of(obj, session) if lib.owner_of else None
         region_field = getattr(form, "region", None)
-        said = found[0] if found else (region_field.data if region_field is not None else None)
-        region = _place(said, platform.region_code)
+        own = region_field.data if region_field is not None else None
+        region = _place(found[0] if found else own, platform.region_code)
+        if region is None and found and not lib.credit_attr:
+            # A product whose provider is registered in another region is still this platform's record:
+            # only a record that names its owner (credit_attr) must stay with the owner's region.
+            region = _place(own, platform.region_code)
         if region is None:
             out.reason = OUTSIDE_REGION
             return out
