@@ -194,6 +194,19 @@ def claim(session: Session, conf: DockingConfig, *, owner: str, now: datetime | 
     """Lease the next batch's items and reserve its call, or say why nothing may be sent now. Items
     waiting outside the window or beyond the quota are rescheduled to when sending may resume."""
     now = now or clock()
+    # A read first: an idle poll (every DOCKING_POLL_SECONDS) must not take the write lock.
+    state = get_state(session=session)
+    idle = None
+    if state is not None and state.paused:
+        idle = Blocked("paused")
+    elif not conf.configured:
+        idle = Blocked("unconfigured")
+    elif session.exec(due_query(now).limit(1)).first() is None:
+        later = next_attempt(region_prefix="", session=session)
+        idle = Blocked("waiting", later) if later is not None else Blocked("idle")
+    session.commit()
+    if idle is not None:
+        return idle
     with write(session):
         state = _state(session)
         # Calls a killed worker reserved and never finished: they counted; show them as interrupted.
