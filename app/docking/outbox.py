@@ -273,6 +273,9 @@ def build(session: Session, conf: DockingConfig, batch: Claim, *, owner: str) ->
     size = 2  # "[" and "]"
     full = False
     for chunk in _chunks(items):
+        if full:  # the body is complete: the rest waits for the next batch, unread
+            out.leftover.extend(item.id for item in chunk)
+            continue
         records = {r.id: r for r in session.exec(select(lib.model).where(
             lib.model.id.in_([i.record_id for i in chunk])))}
         for item in chunk:
