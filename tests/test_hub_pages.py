@@ -247,3 +247,27 @@ def test_admin_pages_need_the_csrf_token(hub, make_user):  # noqa: F811
     assert client.post("/hub/docking", data={"enabled": "0"}).status_code == 400
     token = csrf_token_from(client.get("/hub/").get_data(as_text=True))
     assert client.post("/hub/docking", data={"enabled": "0"}, headers={"X-CSRFToken": token}).status_code == 302
+
+
+def test_the_command_line_registers_approves_and_opens_docking(app, make_user, tmp_path):
+    make_user(roles.COUNTY_OFFICIAL, "410783", username="county9")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["hub", "register", "--name", "长垣市平台", "--domain", "szzx.changyuan.gov.cn",
+                                 "--bound-user", "county9", "--window", "00:00-24:00"])
+    assert result.exit_code == 0, result.output
+    [platform] = platform_rows(app)
+    assert platform.push_window == "00:00-00:00" and platform.status == "pending"
+    out = tmp_path / "config.json"
+    result = runner.invoke(args=["hub", "approve", str(platform.id), "--out", str(out),
+                                 "--base-url", "http://127.0.0.1:9999"])
+    assert result.exit_code == 0, result.output
+    cfg = protocol.read_config_file(out.read_text(encoding="utf-8"))
+    assert cfg["baseUrl"] == "http://127.0.0.1:9999" + protocol.GATE_PREFIX and cfg["regionCode"] == "410783"
+    assert runner.invoke(args=["hub", "docking", "on"]).exit_code == 0
+    with app.app_context():
+        assert get_session().get(HubSetting, 1).docking_enabled
+    again = runner.invoke(args=["hub", "approve", str(platform.id), "--out", str(out)])
+    assert again.exit_code != 0 and "不能重复审批" in again.output
+    nobody = runner.invoke(args=["hub", "register", "--name", "x", "--domain", "x.gov.cn", "--bound-user", "nobody"])
+    assert nobody.exit_code != 0 and "有效的" in nobody.output
+    assert audit_actions(app) == ["hub.register", "hub.approve", "hub.docking_on"]

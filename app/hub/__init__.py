@@ -10,7 +10,9 @@ bp = Blueprint("hub", __name__)
 
 def init_app(app: Flask) -> None:
     from app.hub import api, openapi, views  # noqa: F401  (routes)
+    from app.hub.cli import hub_cli
     from app.hub.service import check_settings
 
     check_settings(app.config)
     app.register_blueprint(bp)
+    app.cli.add_command(hub_cli)
