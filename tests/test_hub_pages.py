@@ -145,7 +145,20 @@ def test_switches_and_rotation(app, make_user):
     assert rotated.status_code == 200 and "密钥已轮换" in page and new_secret != old_secret
     assert admin.post(f"/hub/platforms/{platform.id}/config", data={"client_secret": old_secret}).status_code == 302
     assert admin.post(f"/hub/platforms/{platform.id}/config", data={"client_secret": new_secret}).status_code == 200
-    assert audit_actions(app) == ["hub.register", "hub.approve", "hub.docking_on", "hub.disable", "hub.rotate"]
+    # An approved platform's limits change on its page; its bound account no longer does.
+    edit = admin.get(f"/hub/platforms/{platform.id}/edit").get_data(as_text=True)
+    assert "disabled" in edit
+    other = make_user(roles.COUNTY_OFFICIAL, "410721")
+    saved = admin.post(f"/hub/platforms/{platform.id}/edit", data={**FORM, "push_window": "00:00-24:00",
+                                                                   "max_kb": "20", "bound_user_id": str(other.id)})
+    assert saved.status_code == 400 and "已批准的平台不能更换绑定账号" in saved.get_data(as_text=True)
+    saved = admin.post(f"/hub/platforms/{platform.id}/edit", data={**FORM, "push_window": "00:00-24:00",
+                                                                   "max_kb": "20", "bound_user_id": str(bound.id)})
+    assert saved.status_code == 302
+    [platform] = platform_rows(app)
+    assert platform.push_window == "00:00-00:00" and platform.max_bytes == 20 * 1024 and platform.status == "approved"
+    assert audit_actions(app) == ["hub.register", "hub.approve", "hub.docking_on", "hub.disable", "hub.rotate",
+                                  "hub.update"]
 
 
 def test_the_list_searches_and_answers_htmx_with_a_fragment(app, make_user):
