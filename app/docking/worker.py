@@ -42,6 +42,8 @@ class Worker:
 
         poll = float(self.app.config["DOCKING_POLL_SECONDS"])
         owner = outbox.owner_id()
+        # run.py builds the app before it migrates the database: the first pass waits one poll (or a push).
+        self.wake_event.wait(poll)
         while not self.stop_event.is_set():
             self.wake_event.clear()
             try:
