@@ -12,6 +12,7 @@ from app.db import write
 from app.dicts import service
 from app.dicts.loader import DATA, load_reference_data
 from app.dicts.models import DictItem, Industry, Region
+from app.dicts.spec_dicts import scene_options
 
 
 def count(db, model, *where) -> int:
@@ -93,12 +94,19 @@ def test_file_type_limits(db):
 def test_scene_tree(db):
     per_level = [count(db, DictItem, DictItem.dict_type == "scene", DictItem.level == n) for n in (1, 2, 3)]
     assert per_level == [6, 20, 44]
-    top = [i.code for i in service.scene_children(None, session=db)]
+    options = scene_options()  # the pickers' tree, from the declaration
+    top = [code for code, _ in options[None]]
     assert top[0] == "PRODUCT_LIFRCYCLE_DIGITALIZATION"
     assert top[-2:] == ["SCENC_OTHER", "ARTIFICIAL_INTELLIGENCE_SCENE"]
-    assert service.scene_children("SCENC_OTHER", session=db) == []
-    assert [i.code for i in service.scene_children("AFTER_SALES_SERVICE", session=db)] == [
+    assert "SCENC_OTHER" not in options
+    assert [code for code, _ in options["AFTER_SALES_SERVICE"]] == [
         "CUSTOMER SERVICE", "ELECTRONIC_CUSTOMER_SERVICE", "MAINTENANCE_SERVICE_MANAGEMENT"]
+    # The loaded table holds the same tree, in the same order.
+    rows = db.exec(select(DictItem).where(DictItem.dict_type == "scene").order_by(DictItem.sort_order)).all()
+    loaded: dict = {}
+    for row in rows:
+        loaded.setdefault(row.parent_code, []).append((row.code, row.label))
+    assert loaded == options
     assert service.scene_path("DIGITAL_MODEL_VISUALIZATION_DESIGN", session=db) == \
         "产品生命周期数字化/产品设计/数字化建模及可视化设计"
     assert service.scene_path("PRODUCTION_DIGITALIZATION_OTHER_OTHER", session=db) == \

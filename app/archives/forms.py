@@ -21,7 +21,7 @@ from app.dicts.fields import IndustryField, SceneField
 from app.dicts.validators import CreditCode
 from app.files.fields import UploadFileRow
 from app.products.models import product_names_of
-from app.providers.models import provider_exists
+from app.providers.models import provider_names_in
 from app.spec import fields as f
 from app.spec.form import SpecForm, SpecRow, flatten, wire_of
 from app.validators import NoMarkup, Phone, strip_filter
@@ -127,8 +127,13 @@ class TransMapRow(SpecRow):
         if field.data and start and field.data < start:
             raise ValidationError("改造结束时间不能早于开始时间。")
 
+    # What the libraries hold for this archive's providers, looked up once per archive by
+    # ArchiveForm.offer_choices (a pushed batch validates thousands of rows).
+    known_providers: set[str] = set()
+    catalogue: dict[str, list[str]] = {}
+
     def validate_ServiceProviderName(self, field):
-        if field.data and not provider_exists(field.data, session=get_session()):
+        if field.data and field.data not in self.known_providers:
             raise ValidationError(f"服务商库中没有“{field.data}”，服务商名称需与服务商库一致，请从候选中选择。")
 
     def validate_productName(self, field):
@@ -137,7 +142,7 @@ class TransMapRow(SpecRow):
         provider = self.ServiceProviderName.data
         if not provider:
             raise ValidationError("请先填写服务商名称，再选择其产品。")
-        if field.data not in product_names_of([provider], session=get_session()).get(provider, ()):
+        if field.data not in self.catalogue.get(provider, ()):
             raise ValidationError(f"产品库中没有服务商“{provider}”的产品“{field.data}”，请从列表中选择。")
 
     def cloud_defaults(self) -> None:
@@ -314,12 +319,23 @@ class ArchiveForm(SpecForm):
         pairs = [(m.form.ServiceProviderName.data, m.form.productName.data) for m in self.transInfo.form.transMaps]
         return list(dict.fromkeys((p, q) for p, q in pairs if p and q))
 
+    def _libraries_for(self, providers: frozenset[str]) -> tuple[dict[str, list[str]], set[str]]:
+        """(products by provider, providers the library holds), queried again only when the providers
+        changed: the form is built, then validated, with the same ones."""
+        cached = getattr(self, "_looked_up", None)
+        if cached is None or cached[0] != providers:
+            session = get_session()
+            catalogue = product_names_of(providers, session=session) if providers else {}
+            cached = self._looked_up = (providers, catalogue, provider_names_in(providers, session=session))
+        return cached[1], cached[2]
+
     def offer_choices(self) -> None:
         needs = self.need_choices()
         maps = [entry.form for entry in self.transInfo.form.transMaps]
         providers = {m.ServiceProviderName.data for m in maps if m.ServiceProviderName.data}
-        catalogue = product_names_of(providers, session=get_session()) if providers else {}
+        catalogue, known = self._libraries_for(frozenset(providers))
         for row in maps:
+            row.known_providers, row.catalogue = known, catalogue
             row.linkTransNeeds.choices = needs
             offered = catalogue.get(row.ServiceProviderName.data, [])
             blank = "请选择产品" if offered else "请先选择服务商"

@@ -17,7 +17,7 @@ from wtforms.validators import StopValidation
 
 from app.db import get_session
 from app.dicts import service
-from app.dicts.spec_dicts import scene_chains
+from app.dicts.spec_dicts import scene_chains, scene_options
 
 
 class Part(NamedTuple):
@@ -225,7 +225,7 @@ class SceneField(CascadeField):
     nouns = labels
 
     def options_for(self, level, parent, session):
-        return [(i.code, i.label) for i in service.scene_children(parent if level else None, session=session)]
+        return scene_options().get(parent if level else None, [])
 
     def parts_for(self, code, session):
         return list(scene_chains().get(code or "", ()))

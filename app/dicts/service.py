@@ -138,13 +138,6 @@ def table_counts(*, session: Session) -> dict[str, int]:
 
 # Scenes -------------------------------------------------------------------------------------------
 
-def scene_children(parent: str | None, *, session: Session) -> list[DictItem]:
-    """The scenes under `parent`; the level-1 scenes when `parent` is None."""
-    cond = DictItem.parent_code == parent if parent else DictItem.level == 1
-    stmt = select(DictItem).where(DictItem.dict_type == "scene", cond).order_by(DictItem.sort_order)
-    return list(session.exec(stmt))
-
-
 def scene_path(code: str | None, *, session: Session) -> str:
     """"产品生命周期数字化/产品设计/数字化建模及可视化设计": the spec's "/"-joined scene names ("" if unknown).
     The scene table is the spec's declaration, loaded as is, so the declaration answers without a query."""

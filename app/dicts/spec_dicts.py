@@ -241,6 +241,16 @@ def scene_chains() -> dict[str, tuple[str, ...]]:
 
 
 @cache
+def scene_options() -> dict[str | None, list[tuple[str, str]]]:
+    """(code, label) of the scenes under each scene code (None: the level-1 scenes), in the spec's order,
+    from the declaration: a pushed batch of archives checks thousands of scene choices, none by query."""
+    out: dict[str | None, list[tuple[str, str]]] = {}
+    for entry in _scenes():
+        out.setdefault(entry.parent_code, []).append((entry.code, entry.label))
+    return out
+
+
+@cache
 def scene_paths() -> dict[str, str]:
     """Every scene's spec path ("产品生命周期数字化/产品设计/数字化建模及可视化设计"), by code. Computed
     once: a form with many scenes must not walk the dictionary table per scene."""

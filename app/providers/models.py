@@ -13,9 +13,12 @@ class Provider(RecordBase, table=True):
 
 
 
-def provider_exists(name: str, *, session) -> bool:
-    """Whether the provider library holds a provider of this name (2.6: 需与服务商库名称一致)."""
-    return session.exec(select(Provider.id).where(Provider.title == name)).first() is not None
+def provider_names_in(names, *, session) -> set[str]:
+    """Which of `names` the provider library holds (2.6: 需与服务商库名称一致), in one query."""
+    names = list(names)
+    if not names:
+        return set()
+    return set(session.exec(select(Provider.title).where(Provider.title.in_(names))))
 
 
 def provider_names_like(q: str, *, session, limit: int = 20) -> list[str]:
