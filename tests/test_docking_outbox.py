@@ -307,3 +307,32 @@ def test_status_counts_and_state_rows(dapp, upper, admin):  # noqa: F811
         assert any("本周" in line for line in status.lines(st))
         assert session.exec(select(DockingState)).first() is not None
         assert session.exec(select(OutboxItem).where(OutboxItem.lease_owner.is_not(None))).first() is None
+
+
+def test_the_worker_thread_sends_what_is_queued_and_stops(make_app, upper, admin):  # noqa: F811
+    import time
+
+    from flask import current_app
+
+    from app.docking import worker
+
+    assert worker.wanted(make_app()) is False  # auto: not in tests
+    served = make_app(TESTING=False)
+    assert worker.wanted(served) is True and "smedt_docking_worker" in served.extensions  # auto: when served
+    worker.stop(served)
+    assert worker.wanted(make_app(DOCKING_WORKER="false", TESTING=False)) is False
+    app = make_app(DOCKING_WORKER=True, DOCKING_POLL_SECONDS=60, **upper.settings())
+    try:
+        ids = approved_pilots(app, admin, 2)
+        with app.test_request_context():
+            queue(app, admin, "pilots", ids)
+            worker.wake(current_app._get_current_object())  # what the 推送 button does: no waiting for the poll
+        for _ in range(100):
+            if all(i.state == SENT for i in items(app)):
+                break
+            time.sleep(0.05)
+        assert all(i.state == SENT for i in items(app))
+    finally:
+        thread = app.extensions["smedt_docking_worker"].thread
+        worker.stop(app)
+    assert not thread.is_alive()
