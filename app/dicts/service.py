@@ -55,6 +55,15 @@ def cities_of(province_code: str | None, *, session: Session) -> list[Region]:
     return list(session.exec(stmt.order_by(Region.code)))
 
 
+def regions_below(code: str, *, session: Session) -> list[tuple[str, str]]:
+    """(code, name) of the regions one level below `code`, for the lists' 区域 filter: a province's
+    cities, a city's counties; nothing below a county (or a city that stands alone)."""
+    if not code.endswith("00"):
+        return []
+    below = cities_of(code, session=session) if code.endswith("0000") else counties_of(code, session=session)
+    return [(r.code, r.name) for r in below]
+
+
 def counties_of(city_code: str | None, *, session: Session) -> list[Region]:
     """The counties whose wire cityCode is `city_code` (none for 110105 or 东莞, which stand alone)."""
     if not city_code:

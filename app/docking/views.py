@@ -37,13 +37,7 @@ def _library(key: str | None) -> Library:
 
 
 def _region_options() -> list[tuple[str, str]]:
-    """The regions one level below the administrator's own, for the 区域 filter."""
-    session, code = get_session(), current_user.region_code
-    if region_prefix(code) == code:
-        return []
-    below = (dicts_service.cities_of(code, session=session) if code.endswith("0000")
-             else dicts_service.counties_of(code, session=session))
-    return [(r.code, r.name) for r in below]
+    return dicts_service.regions_below(current_user.region_code, session=get_session())
 
 
 def _filters(source) -> dict[str, str]:

@@ -2,9 +2,6 @@
 credentials and call logs, and the global docking switch."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -29,6 +26,7 @@ from app.hub.models import (
 from app.hub.openapi import OPENAPI_PATH
 from app.libraries.registry import LIBRARIES
 from app.pagination import paginate
+from app.site.dates import day_start
 from app.site.htmx import render
 
 RESULTS = {"ok": "成功", "refused": "被拒绝"}
@@ -267,22 +265,11 @@ def platform_config(platform_id: int):
 
 # ------------------------------------------------------------------------------------------- call log
 
-def _day(value: str, *, next_day: bool = False):
-    """A yyyy-mm-dd in Beijing time → the aware instant its day starts (or the next day's)."""
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except (TypeError, ValueError):
-        return None
-    if next_day:
-        day += timedelta(days=1)
-    return datetime.combine(day, time.min, ZoneInfo(current_app.config["TIMEZONE"]))
-
-
 def _calls(platform: DockedPlatform | None, endpoint: str, **url_args):
     args = {"result": request.args.get("result", "") if request.args.get("result", "") in RESULTS else "",
             "start": request.args.get("start", "").strip()[:10], "end": request.args.get("end", "").strip()[:10]}
     page = paginate(calls_query(platform_id=platform.id if platform else None, result=args["result"],
-                                start=_day(args["start"]), end=_day(args["end"], next_day=True)),
+                                start=day_start(args["start"]), end=day_start(args["end"], next_day=True)),
                     session=get_session(), page=request.args.get("page", 1, type=int),
                     per_page=current_app.config["PAGE_SIZE"])
     return render("hub/calls.html", "hub/_call_table.html", page=page, args=args, platform=platform,

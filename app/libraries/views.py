@@ -43,23 +43,13 @@ def _record_or_404(lib: Library, record_id: int):
                                        credit_attr=credit_attr)
 
 
-def _region_filter_options() -> list[tuple[str, str]]:
-    """The regions one level below the user's own, for the list's 区域 filter."""
-    session, code = get_session(), current_user.region_code
-    if region_prefix(code) == code:  # a county (or a stand-alone city) has nothing below it
-        return []
-    below = (dicts_service.cities_of(code, session=session) if code.endswith("0000")
-             else dicts_service.counties_of(code, session=session))
-    return [(r.code, r.name) for r in below]
-
-
 @bp.get("/<key>/")
 @login_required
 def record_list(key: str):
     """A library's records in my scope: keyword, region, industry and status filters, sorting, paging."""
     lib = _library_for(key)
     args = {name: request.args.get(name, "").strip()[:60] for name in ("q", "region", "industry", "status", "sort")}
-    region_options = _region_filter_options()
+    region_options = dicts_service.regions_below(current_user.region_code, session=get_session())
     if args["region"] not in {code for code, _ in region_options}:
         args["region"] = ""
     if args["industry"] not in codes("industry"):

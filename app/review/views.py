@@ -3,8 +3,6 @@ state every record page shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -28,6 +26,7 @@ from app.review.models import (
     submissions_of,
     unread_count,
 )
+from app.site.dates import day_start
 from app.site.htmx import render, wants_fragment
 
 FILTERS = ("library", "source", "region", "submitter", "date_from", "date_to")
@@ -65,23 +64,7 @@ def _level() -> str:
 
 
 def _region_options() -> list[tuple[str, str]]:
-    session, code = get_session(), current_user.region_code
-    if region_prefix(code) == code:
-        return []
-    below = (dicts_service.cities_of(code, session=session) if code.endswith("0000")
-             else dicts_service.counties_of(code, session=session))
-    return [(r.code, r.name) for r in below]
-
-
-def _utc_day(text: str, *, next_day: bool = False) -> datetime | None:
-    """A YYYY-MM-DD of the platform's time zone as the aware UTC instant its day starts (or ends)."""
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return None
-    if next_day:
-        day += timedelta(days=1)
-    return datetime.combine(day, time.min, ZoneInfo(current_app.config["TIMEZONE"]))
+    return dicts_service.regions_below(current_user.region_code, session=get_session())
 
 
 def _args() -> dict:
@@ -93,7 +76,7 @@ def _args() -> dict:
     if args["region"] not in {code for code, _ in _region_options()}:
         args["region"] = ""
     for name in ("date_from", "date_to"):
-        if args[name] and _utc_day(args[name]) is None:
+        if args[name] and day_start(args[name]) is None:
             args[name] = ""
     return args
 
@@ -104,8 +87,8 @@ def _queue_page(args: dict, counts: dict[str, int], page_no: int) -> Page:
     stmt = queue_query(awaiting=_level(), region_prefix=region_prefix(current_user.region_code),
                        library=args["library"], source=args["source"],
                        region=region_prefix(args["region"]) if args["region"] else "", submitter=args["submitter"],
-                       start=_utc_day(args["date_from"]) if args["date_from"] else None,
-                       end=_utc_day(args["date_to"], next_day=True) if args["date_to"] else None)
+                       start=day_start(args["date_from"]) if args["date_from"] else None,
+                       end=day_start(args["date_to"], next_day=True) if args["date_to"] else None)
     per_page, session = current_app.config["PAGE_SIZE"], get_session()
     if any(args[name] for name in FILTERS if name != "library"):
         return paginate(stmt, session=session, page=page_no, per_page=per_page)
