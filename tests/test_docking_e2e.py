@@ -159,6 +159,7 @@ def test_a_county_platform_pushes_all_five_libraries_to_its_city(pair):
     for key in ORDER:
         listed = admin.get(f"/lib/{key}/").text
         assert "已推送（新增）" in listed, (key, listed)
+    assert 'data-push-state="added"' in admin.get(f"/archives/{ids['archives']}").text  # the archive's own page
 
     # The city's review queue shows them, from that platform; the county approves first where the
     # library has two levels, then the city confirms everything.

@@ -14,6 +14,7 @@ from app.archives.library import LIBRARY as lib
 from app.archives.models import Archive
 from app.db import get_session, utcnow
 from app.dicts import service as dicts_service
+from app.docking.models import states_for as push_states_for
 from app.files.fields import Owner, uploads_for
 from app.libraries.records import find_by_key
 from app.libraries.service import RecordRefused, save
@@ -145,6 +146,7 @@ def _render_overview(record: Archive, form: ArchiveForm, problems=None):
     return render_template("archives/overview.html", lib=lib, record=record, stages=stages.STAGES,
                            progress=stages.progress(record.wire), state_labels=stages.STATE_LABELS,
                            sections=document.sections(form), pilot=pilot, region_name=_region_name(record),
+                           push_state=push_states_for(lib.key, [record.id], session=session).get(record.id),
                            is_official=scope.is_official, problems=problems)
 
 
