@@ -58,6 +58,8 @@ def test_select_three_pilots_push_and_watch_them_arrive(served, browser_page, ma
     _settled(page)
     progress = page.inner_text("#push-progress")
     assert progress.count("已推送（新增）") == 3 and "已推送 3 条" in progress
+    # The record list follows without a reload once the queue has settled.
+    page.wait_for_function("document.querySelectorAll('#candidates [data-push-state=added]').length === 3")
     assert page.evaluate("window.__same_page") is True
     assert sorted(upper.keys_received("pilots")) == [code(n, "410783") for n in (1, 2, 3)]  # just the three
 

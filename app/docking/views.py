@@ -130,7 +130,11 @@ def push_queue():
 @roles_required(ADMIN)
 def progress():
     """The push progress partial (polled while anything is waiting)."""
-    return render("docking/progress.html", "docking/_progress.html", **_progress_context())
+    context = _progress_context()
+    response = render("docking/progress.html", "docking/_progress.html", **context)
+    if request.args.get("was_busy") and not context["st"].busy:
+        response.headers["HX-Trigger"] = "docking-settled"  # the record list shows the results now
+    return response
 
 
 @bp.get("/batches")
