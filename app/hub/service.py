@@ -7,6 +7,7 @@ same ones; the pages check the role first.
 """
 from __future__ import annotations
 
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass
@@ -293,7 +294,8 @@ def rotate(session: Session, platform: DockedPlatform, *, actor: User | None) ->
 def config_for_download(platform: DockedPlatform, client_secret: str) -> str | None:
     """The configuration file again, for the one-time page's download button, which posts back the
     secret it shows: only the platform's current secret opens it (the platform keeps only its digest)."""
-    if not platform.is_approved or not client_secret or digest(client_secret) != platform.secret_hash:
+    opens = bool(client_secret) and hmac.compare_digest(digest(client_secret), platform.secret_hash or "")
+    if not (platform.is_approved and opens):
         return None
     return config_text(platform, client_secret)
 
