@@ -85,6 +85,7 @@ def test_push_window_and_weekly_period_are_in_shanghai_time():
     assert protocol.next_week_start(inside).isoformat() == "2026-12-07T00:00:00+08:00"
     overnight = protocol.PushWindow.parse("22:00-02:00")
     assert overnight.contains(datetime(2026, 11, 29, 15, 0, tzinfo=UTC))  # 23:00 Shanghai
+    assert window.label == "00:00-05:00" and protocol.PushWindow.parse("00:00-24:00").label == "全天"
     with pytest.raises(ValueError, match="HH:MM"):
         protocol.PushWindow.parse("0-5")
 

@@ -47,6 +47,11 @@ class AuthLayout:
         names = {f.name for f in fields(cls)}
         return cls(**{k: str(v) for k, v in (values or {}).items() if k in names and v not in (None, "")})
 
+    @classmethod
+    def from_settings(cls, cfg, prefix: str) -> AuthLayout:
+        """The layout from settings named <prefix>MODE, …PADDING, …ENCODING, …OUTPUT, …TEMPLATE, …IV."""
+        return cls(**{f.name: str(cfg[prefix + f.name.upper()]) for f in fields(cls)})
+
     def to_dict(self) -> dict:
         return asdict(self)
 

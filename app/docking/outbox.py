@@ -64,6 +64,7 @@ from app.docking.models import (
 )
 from app.docking.settings import DockingConfig
 from app.files.wire import embed
+from app.libraries.records import records_query
 from app.libraries.registry import LIBRARIES, Library
 from app.review.models import Notification
 
@@ -341,16 +342,7 @@ def record_results(library: str, items: list[tuple[str, str, bool]], body: dict)
     failed_names = {str(n) for n in (body.get("faidEntName") or []) if n not in (None, "")}
     ok = [not (name in failed_names or key in failed_names) for key, name, _ in items]
     succeeded = sum(ok)
-
-    def count(name):
-        try:
-            return int(body.get(name))
-        except (TypeError, ValueError):
-            return None
-
-    added, updated = count("addTotal"), count(protocol.update_key(library))
-    if updated is None:
-        updated = count("updateTotal") if protocol.update_key(library) != "updateTotal" else count("updataTotal")
+    added, updated = protocol.total(body, "addTotal"), protocol.updated_total(library, body)
     out = []
     for (_key, _name, before), success in zip(items, ok, strict=True):
         if not success:
@@ -614,14 +606,10 @@ def finish(session: Session, conf: DockingConfig, batch: Claim, built: Built, ou
         row.http_status = answer.http_status if answer else None
         row.code, row.message = (answer.code if answer else None), message[:2000]
         row.response = answer.text if answer else outcome.error
-
-        def number(name):
-            value = body.get(name)
-            return int(value) if isinstance(value, int | str) and str(value).lstrip("-").isdigit() else None
-
-        row.success_total, row.fail_total, row.add_total = (number("successTotal"), number("faidTotal"),
-                                                            number("addTotal"))
-        row.update_total = number("updateTotal") if number("updateTotal") is not None else number("updataTotal")
+        row.success_total, row.fail_total, row.add_total = (protocol.total(body, "successTotal"),
+                                                            protocol.total(body, "faidTotal"),
+                                                            protocol.total(body, "addTotal"))
+        row.update_total = protocol.updated_total(lib.key, body)
         audit(session, "docking.push", actor_name="推送服务", target_type=lib.key, target_id=batch.batch_id,
               region_code=row.region_code, outcome="success" if outcome.kind == "ok" else "failure",
               detail={"library": lib.key, "records": row.records, "bytes": row.bytes, "keys": keys[:KEYS_SHOWN],
@@ -779,13 +767,10 @@ def retry_dead(session: Session, ids: Iterable[int], *, actor, scope_prefix: str
         for item in items:
             item.state, item.attempts, item.next_attempt_at, item.finished_at = QUEUED, 0, now, None
             item.lease_owner = item.lease_until = None
-        if items:
-            states = states_for(items[0].library, [i.record_id for i in items], session=session) if len(
-                {i.library for i in items}) == 1 else {}
-            for item in items:
-                state = states.get(item.record_id) or session.get(PushState, (item.library, item.record_id))
-                if state is not None:
-                    state.state, state.reason, state.updated_at = QUEUED, None, now
+        for library in {i.library for i in items}:
+            ids = [i.record_id for i in items if i.library == library]
+            for state in states_for(library, ids, session=session).values():
+                state.state, state.reason, state.updated_at = QUEUED, None, now
         audit(session, "docking.retry", actor=actor, target_type="docking_outbox", region_code=actor.region_code,
               detail={"items": [i.id for i in items][:KEYS_SHOWN], "count": len(items)})
     return len(items)
@@ -811,14 +796,8 @@ def drop_dead(session: Session, ids: Iterable[int], *, actor, scope_prefix: str)
     return len(items)
 
 
-def scope_prefix_of(user) -> str:
-    return region_prefix(user.region_code)
-
-
 def candidates_query(lib: Library, *, visible, q: str = "", region: str = "", industry: str = ""):
     """The push centre's list: a library's approved records in the user's scope, with the list filters."""
-    from app.libraries.records import records_query
-
     return records_query(lib.model, visible=visible & lib.model.formal_payload.is_not(None), q=q,
                          region_prefix=region_prefix(region) if region else "", industry=industry,
                          search_columns=lib.search_columns)

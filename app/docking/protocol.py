@@ -37,6 +37,24 @@ def update_key(library: str) -> str:
     return UPDATE_KEYS.get(library, "updateTotal")
 
 
+def total(body: dict, name: str) -> int | None:
+    """A count of an answer (Int in the spec; some platforms send it as a string), None if it is not one."""
+    value = body.get(name)
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def updated_total(library: str, body: dict) -> int | None:
+    """The update count under the endpoint's spelling, else under the other one (a platform may use either)."""
+    own = update_key(library)
+    found = total(body, own)
+    return found if found is not None else total(body, "updataTotal" if own == "updateTotal" else "updateTotal")
+
+
 def upload_url(base_url: str, library: str) -> str:
     return base_url.rstrip("/") + UPLOAD_PATHS[library]
 
@@ -167,6 +185,11 @@ class PushWindow:
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+    @property
+    def label(self) -> str:
+        """For people: 全天, or the times (00:00-00:00 as stored would read as “never”)."""
+        return "全天" if self.start == self.end else str(self)
 
     def contains(self, moment: datetime) -> bool:
         t = moment.astimezone(SHANGHAI).time()

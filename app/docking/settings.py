@@ -72,17 +72,11 @@ class DockingConfig:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def layout_from_config(cfg) -> AuthLayout:
-    return AuthLayout(mode=str(cfg["DOCKING_AUTH_MODE"]), padding=str(cfg["DOCKING_AUTH_PADDING"]),
-                      encoding=str(cfg["DOCKING_AUTH_ENCODING"]), output=str(cfg["DOCKING_AUTH_OUTPUT"]),
-                      template=str(cfg["DOCKING_AUTH_TEMPLATE"]), iv=str(cfg["DOCKING_AUTH_IV"]))
-
-
 def check_startup(cfg) -> None:
     """Raise ValueError (Chinese, naming the setting) for SMEDT_DOCKING_* values that cannot work, so a
     mistyped deployment stops at start-up instead of failing at 00:00."""
     try:
-        layout_from_config(cfg)
+        AuthLayout.from_settings(cfg, "DOCKING_AUTH_")
     except ValueError as exc:
         raise ValueError(f"SMEDT_DOCKING_AUTH_*：{exc}") from exc
     try:
@@ -106,7 +100,7 @@ def load_config(session: Session) -> DockingConfig:
     row = get_setting(session=session)
     cfg = current_app.config
     text = {name: (getattr(row, name) if row else "") or str(cfg[env]) for name, env in TEXT_FIELDS.items()}
-    env_layout = layout_from_config(cfg).to_dict()
+    env_layout = AuthLayout.from_settings(cfg, "DOCKING_AUTH_").to_dict()
     stored = {key: getattr(row, name) for name, key in LAYOUT_FIELDS.items()} if row else {}
     try:
         layout = AuthLayout.from_dict({**env_layout, **{k: v for k, v in stored.items() if v}})

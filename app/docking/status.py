@@ -67,7 +67,7 @@ def current(session: Session, conf: DockingConfig, *, region_prefix: str = "", b
     return Status(
         queued=counts.get(QUEUED, 0), sending=leased_count(now, region_prefix=region_prefix, session=session),
         sent=counts.get(SENT, 0), failed=counts.get(FAILED, 0), dead=counts.get(DEAD, 0),
-        in_window=conf.window.contains(now), window=str(conf.window), next_open=conf.window.next_open(now),
+        in_window=conf.window.contains(now), window=conf.window.label, next_open=conf.window.next_open(now),
         week=week, calls_this_week=calls, weekly_quota=conf.weekly_quota,
         paused=bool(state and state.paused), paused_reason=state.paused_reason if state else "",
         next_attempt_at=next_attempt(region_prefix=region_prefix, session=session),

@@ -2,6 +2,7 @@
 console (like `users create`), so one person may register and approve; both are audited as 命令行."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -55,8 +56,11 @@ def approve(platform_id, out, base_url):
         creds = service.approve(get_session(), _platform(platform_id), actor=None)
     except service.HubRefused as exc:
         raise click.ClickException(str(exc)) from None
-    out.write_text(creds.config_text, encoding="utf-8")
-    out.chmod(0o600)
+    # Created owner-only before a byte is written: the file holds the secret and the SM4 key.
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(creds.config_text)
     click.echo(f"已批准平台 {platform_id}，登录名 {creds.platform.username}；配置文件已写入 {out}（请妥善保管）。")
 
 

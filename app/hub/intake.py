@@ -11,7 +11,6 @@ record and submission is added, and the call-log row and the audit event commit 
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -24,14 +23,13 @@ from wtforms import FieldList, FormField
 from app.accounts.models import User
 from app.accounts.scope import region_covers
 from app.audit.service import record as audit
-from app.db import utcnow, write
+from app.db import write
 from app.docking import protocol
 from app.files.fields import Owner, uploads_for
-from app.files.service import adopt
 from app.files.wire import BadFileContent, as_uploads
 from app.hub.models import DockedPlatform, HubCall
 from app.libraries.registry import Library
-from app.libraries.service import _file_ids
+from app.libraries.service import columns_of, natural_key_of, write_working_copy
 from app.review import service as review
 from app.review.models import HUB
 
@@ -159,10 +157,8 @@ def check(session: Session, lib: Library, platform: DockedPlatform, index: int, 
         wire = form.to_wire()
         if lib.credit_attr:
             credit = wire.get(lib.credit_attr) or None
-        columns = {"title": wire.get(lib.title_attr) or None, "industry": lib.industry_of(wire) or None,
-                   **lib.extra_columns(wire)}
-        out.natural = tuple(columns[n] if n in columns else (credit if n == "credit_code" else region)
-                            for n in lib.natural_key)
+        columns = columns_of(lib, wire)
+        out.natural = tuple(natural_key_of(lib, columns, region=region, credit=credit).values())
         out.wire, out.region, out.credit, out.columns, out.result = wire, region, credit, columns, "ok"
     except Exception:  # a trust boundary: a record nothing anticipated fails alone, never the batch
         log.exception("下级平台推送的第 %s 条%s记录无法校验", index, lib.noun)
@@ -215,13 +211,8 @@ def receive(session: Session, lib: Library, platform: DockedPlatform, items: lis
             else:
                 c.result = "update"
                 updated += 1
-            rec.region_code, rec.credit_code = region, c.credit
-            for name, value in c.columns.items():
-                setattr(rec, name, value)
-            rec.payload = json.dumps(c.wire, ensure_ascii=False)
-            rec.updated_at = utcnow()
+            write_working_copy(session, rec, c.wire, region=region, credit=c.credit, columns=c.columns)
             session.flush()
-            adopt(_file_ids(c.wire), region=region, credit=c.credit, session=session)
             review.submit(session, lib, rec, user=bound, submitter_name=platform.name, source=HUB)
         failed = [c for c in checked if c.result == "fail"]
         outcome = Outcome(added, updated, [c.name for c in failed],

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, String, Text, update
+from sqlalchemy import Column, Index, String, Text, delete, update
 from sqlmodel import Field, Session, SQLModel, select
 
 from app.accounts import roles
 from app.accounts.models import User
 from app.accounts.scope import region_prefix
 from app.db import utcnow
+from app.docking import protocol
 from app.oauth_server.models import digest
 
 # A docked platform's registration state. Only an approved platform has credentials.
@@ -77,6 +78,10 @@ class DockedPlatform(SQLModel, table=True):
         return self.status == APPROVED
 
     @property
+    def window_label(self) -> str:
+        return protocol.PushWindow.parse(self.push_window).label
+
+    @property
     def ip_list(self) -> list[str]:
         return self.ip.split()
 
@@ -131,7 +136,7 @@ class HubCall(SQLModel, table=True):
 
     @property
     def ok(self) -> bool:
-        return self.code == "200"
+        return self.code == protocol.OK
 
 
 # ------------------------------------------------------------------------------------------- queries
@@ -189,8 +194,6 @@ def revoke_tokens(platform_id: int, *, session: Session) -> int:
 
 def purge_dead_tokens(platform_id: int, *, session: Session) -> None:
     """Forget a platform's tokens that can no longer be used, so the table stays small."""
-    from sqlalchemy import delete
-
     now = utcnow()
     session.execute(delete(HubToken).where(HubToken.platform_id == platform_id,
                                            (HubToken.refresh_expires_at < now) | HubToken.revoked_at.is_not(None)))
@@ -223,9 +226,9 @@ def calls_query(*, platform_id: int | None, result: str = "", start=None, end=No
     stmt = select(HubCall).where(HubCall.platform_id == platform_id if platform_id is not None
                                  else HubCall.platform_id.is_(None))
     if result == "ok":
-        stmt = stmt.where(HubCall.code == "200")
+        stmt = stmt.where(HubCall.code == protocol.OK)
     elif result == "refused":
-        stmt = stmt.where(HubCall.code != "200")
+        stmt = stmt.where(HubCall.code != protocol.OK)
     if start is not None:
         stmt = stmt.where(HubCall.at >= start)
     if end is not None:

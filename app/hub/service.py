@@ -61,15 +61,12 @@ class Credentials:
 
 def layout() -> AuthLayout:
     """The hub's Authorization layout (HUB_AUTH_*), the same one written into every configuration file."""
-    cfg = current_app.config
-    return AuthLayout(mode=cfg["HUB_AUTH_MODE"], padding=cfg["HUB_AUTH_PADDING"], encoding=cfg["HUB_AUTH_ENCODING"],
-                      output=cfg["HUB_AUTH_OUTPUT"], template=cfg["HUB_AUTH_TEMPLATE"], iv=cfg["HUB_AUTH_IV"])
+    return AuthLayout.from_settings(current_app.config, "HUB_AUTH_")
 
 
 def check_settings(config) -> None:
     """Refuse to start with HUB_* settings that cannot work (the reason in Chinese)."""
-    AuthLayout(mode=config["HUB_AUTH_MODE"], padding=config["HUB_AUTH_PADDING"], encoding=config["HUB_AUTH_ENCODING"],
-               output=config["HUB_AUTH_OUTPUT"], template=config["HUB_AUTH_TEMPLATE"], iv=config["HUB_AUTH_IV"])
+    AuthLayout.from_settings(config, "HUB_AUTH_")
     protocol.PushWindow.parse(str(config["HUB_WINDOW"]))
     for name in ("HUB_WEEKLY_QUOTA", "HUB_MAX_REQUEST_BYTES", "HUB_TOKEN_SECONDS"):
         if int(config[name]) <= 0:

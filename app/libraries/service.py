@@ -42,6 +42,29 @@ def _file_ids(wire: dict) -> list[int]:
             for row in value if isinstance(row, dict) and isinstance(row.get("file"), int)]
 
 
+def columns_of(lib: Library, wire: dict) -> dict:
+    """The record columns a spec JSON decides besides its payload: what lists show, filter and key on."""
+    return {"title": wire.get(lib.title_attr) or None, "industry": lib.industry_of(wire) or None,
+            **lib.extra_columns(wire)}
+
+
+def natural_key_of(lib: Library, columns: dict, *, region: str, credit: str | None) -> dict:
+    """The record's natural key (lib.natural_key's columns) from its columns, owner and region."""
+    return {name: columns[name] if name in columns else (credit if name == "credit_code" else region)
+            for name in lib.natural_key}
+
+
+def write_working_copy(session: Session, record, wire: dict, *, region: str, credit: str | None,
+                       columns: dict) -> None:
+    """Set a record's working copy (payload, derived columns, owner) and give it the files it names."""
+    record.region_code, record.credit_code = region, credit
+    for name, value in columns.items():
+        setattr(record, name, value)
+    record.payload = json.dumps(wire, ensure_ascii=False)
+    record.updated_at = utcnow()
+    adopt(_file_ids(wire), region=region, credit=credit, session=session)
+
+
 def owner_for_new(lib: Library, user) -> tuple[str, str | None]:
     """(region, credit) an upload made while creating a record belongs to, before the form is saved."""
     return user.region_code, user.credit_code if user.role == lib.owner_role else None
@@ -60,10 +83,8 @@ def save(lib: Library, form, *, user, session: Session, submit: bool | None, rec
         credit = user.credit_code
     elif not scope.covers_region(region):
         raise RecordRefused("所选区域不在您的管辖范围内。", "region")
-    columns = {"title": wire.get(lib.title_attr) or None, "industry": lib.industry_of(wire) or None,
-               **lib.extra_columns(wire)}
-    key = {name: columns.get(name) if name in columns else (credit if name == "credit_code" else region)
-           for name in lib.natural_key}
+    columns = columns_of(lib, wire)
+    key = natural_key_of(lib, columns, region=region, credit=credit)
     with write(session):
         if all(v is not None for v in key.values()) and find_by_key(
                 lib.model, session=session, exclude_id=record.id if record else None, **key):
@@ -72,12 +93,7 @@ def save(lib: Library, form, *, user, session: Session, submit: bool | None, rec
         if created:
             record = lib.model(created_by=user.id, region_code=region)
             session.add(record)
-        record.region_code, record.credit_code = region, credit
-        for name, value in columns.items():
-            setattr(record, name, value)
-        record.payload = json.dumps(wire, ensure_ascii=False)
-        record.updated_at = utcnow()
-        adopt(_file_ids(wire), region=region, credit=credit, session=session)
+        write_working_copy(session, record, wire, region=region, credit=credit, columns=columns)
         session.flush()
         # Only a review decision writes the formal record (app/review): an organisation's submission waits
         # in the queue, an official's own entry is applied at once and still recorded as a submission.
