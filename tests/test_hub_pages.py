@@ -110,6 +110,8 @@ def test_rejection_needs_a_reason_and_an_edit_resubmits(app, make_user):
     assert done.status_code == 302
     page = admin.get(f"/hub/platforms/{platform.id}").get_data(as_text=True)
     assert "已驳回" in page and "域名与备案信息不一致" in page
+    stale = approver.post(f"/hub/platforms/{platform.id}/reject", data={"reason": ""}, follow_redirects=True)
+    assert "该平台已驳回，不能重复审批" in stale.get_data(as_text=True)  # a second decision from a stale page
     edit = admin.get(f"/hub/platforms/{platform.id}/edit").get_data(as_text=True)
     assert "保存修改后将重新提交审批" in edit
     saved = admin.post(f"/hub/platforms/{platform.id}/edit",

@@ -235,6 +235,10 @@ def _credentials(platform: DockedPlatform, secret: str, key: str) -> Credentials
     return Credentials(platform, secret, key, config_text(platform, secret))
 
 
+def already_decided(platform: DockedPlatform) -> str:
+    return f"该平台{platform.status_label}，不能重复审批。"
+
+
 def approve(session: Session, platform: DockedPlatform, *, actor: User | None) -> Credentials:
     """The approver approves a pending registration: credentials are issued and returned, once."""
     _require(actor, roles.HUB_APPROVER)
@@ -242,7 +246,7 @@ def approve(session: Session, platform: DockedPlatform, *, actor: User | None) -
     with write(session):
         session.refresh(platform)  # inside BEGIN IMMEDIATE: the state no one else can change any more
         if platform.status != PENDING:
-            raise HubRefused(f"该平台{platform.status_label}，不能重复审批。")
+            raise HubRefused(already_decided(platform))
         platform.status, platform.reject_reason = APPROVED, None
         platform.decided_at, platform.updated_at = utcnow(), utcnow()
         platform.decided_by_name = _name_of(actor)
@@ -264,7 +268,7 @@ def reject(session: Session, platform: DockedPlatform, *, actor: User | None, re
     with write(session):
         session.refresh(platform)
         if platform.status != PENDING:
-            raise HubRefused(f"该平台{platform.status_label}，不能重复审批。")
+            raise HubRefused(already_decided(platform))
         platform.status, platform.reject_reason = REJECTED, reason
         platform.decided_at, platform.updated_at = utcnow(), utcnow()
         platform.decided_by_name = _name_of(actor)

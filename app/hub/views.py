@@ -14,6 +14,7 @@ from app.docking import protocol
 from app.hub import bp, service
 from app.hub.forms import ActionForm, PlatformForm, RejectForm
 from app.hub.models import (
+    PENDING,
     STATUS_LABELS,
     DockedPlatform,
     accounts_by_id,
@@ -208,11 +209,17 @@ def platform_approve(platform_id: int):
 def platform_reject(platform_id: int):
     """Reject a registration with a reason the administrator sees."""
     platform = get_platform_or_404(platform_id)
+    if platform.status != PENDING:  # a stale page: the detail page no longer offers the form to answer in
+        flash(service.already_decided(platform), "error")
+        return redirect(url_for("hub.platform_detail", platform_id=platform.id))
     form = RejectForm()
     if form.validate_on_submit():
         try:
             service.reject(get_session(), platform, actor=_me(), reason=form.reason.data)
         except service.HubRefused as exc:
+            if exc.field != "reason":  # decided by someone else meanwhile
+                flash(str(exc), "error")
+                return redirect(url_for("hub.platform_detail", platform_id=platform.id))
             form.reason.errors = [*form.reason.errors, str(exc)]
         else:
             flash("已驳回该平台的登记。", "success")
