@@ -12,6 +12,7 @@ from app.accounts.passwords import generate_password
 from app.db import get_session
 from app.dicts.service import get_region
 from app.dicts.validators import is_valid_credit_code
+from app.refusal import Refused
 
 users = AppGroup("users", help="管理用户账号。")
 
@@ -39,7 +40,7 @@ def create(username, role, region_code, display_name, credit_code, phone, passwo
             display_name=display_name, credit_code=credit_code.upper() if credit_code else None,
             phone=phone, password=password, must_change_password=True,
         )
-    except service.AccountError as exc:
+    except Refused as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"已创建用户 {user.username}（{roles.LABELS[role]}，区域 {region_code}）。")
     if generated:

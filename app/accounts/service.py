@@ -13,17 +13,11 @@ from app.accounts.models import User, get_user_by_username
 from app.accounts.scope import region_covers
 from app.audit.service import record
 from app.db import utcnow, write
+from app.refusal import Refused
 from app.site.templating import to_local
 
 GENERIC_FAILURE = "用户名或密码错误。"
 
-
-class AccountError(ValueError):
-    """A refused account change; the message is shown beside `field` (a form field name) as it is."""
-
-    def __init__(self, message: str, field: str = "role"):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -80,14 +74,14 @@ def check_assignment(actor_role: str | None, actor_region: str | None, *, role: 
                      credit_code: str | None) -> None:
     """Refuse a role/region/binding the actor may not give. actor_role None = the command line."""
     if role not in roles.LABELS:
-        raise AccountError("角色不存在。", "role")
+        raise Refused("角色不存在。", "role")
     if actor_role is not None:
         if role not in roles.MANAGEABLE.get(actor_role, ()):
-            raise AccountError(f"您不能创建或修改“{roles.LABELS[role]}”账号。", "role")
+            raise Refused(f"您不能创建或修改“{roles.LABELS[role]}”账号。", "role")
         if not region_covers(actor_region or "", region_code):
-            raise AccountError("所选区域不在您的管辖范围内。", "region")
+            raise Refused("所选区域不在您的管辖范围内。", "region")
     if role in roles.BOUND_ROLES and not credit_code:
-        raise AccountError(f"{roles.LABELS[role]}必须绑定统一社会信用代码。", "credit_code")
+        raise Refused(f"{roles.LABELS[role]}必须绑定统一社会信用代码。", "credit_code")
 
 
 def create_user(session: Session, *, actor: User | None, username: str, role: str, region_code: str,
@@ -99,10 +93,10 @@ def create_user(session: Session, *, actor: User | None, username: str, role: st
     problem = passwords.policy_problem(password, min_length=current_app.config["PASSWORD_MIN_LENGTH"],
                                        username=username)
     if problem:
-        raise AccountError(problem, "new_password")
+        raise Refused(problem, "new_password")
     with write(session):
         if get_user_by_username(username, session=session) is not None:
-            raise AccountError("用户名已被使用。", "username")
+            raise Refused("用户名已被使用。", "username")
         user = User(
             username=username, role=role, region_code=region_code, display_name=display_name,
             credit_code=credit_code if role in roles.BOUND_ROLES else None, phone=phone,
@@ -121,7 +115,7 @@ def update_user(session: Session, *, actor: User, user: User, display_name: str,
                 region_code: str, credit_code: str | None, phone: str) -> dict:
     """Change an account's profile, role or region; returns what changed (also audited)."""
     if user.id == actor.id and role != user.role:
-        raise AccountError("不能修改自己的角色。", "role")
+        raise Refused("不能修改自己的角色。", "role")
     check_assignment(actor.role, actor.region_code, role=role, region_code=region_code, credit_code=credit_code)
     new = {"display_name": display_name, "role": role, "region_code": region_code,
            "credit_code": credit_code if role in roles.BOUND_ROLES else None, "phone": phone}
@@ -142,7 +136,7 @@ def update_user(session: Session, *, actor: User, user: User, display_name: str,
 
 def set_active(session: Session, *, actor: User, user: User, active: bool) -> None:
     if user.id == actor.id:
-        raise AccountError("不能停用自己的账号。")
+        raise Refused("不能停用自己的账号。")
     with write(session):
         user.is_active = active
         user.updated_at = utcnow()
@@ -171,7 +165,7 @@ def sign_out_everywhere(session: Session, *, actor: User, user: User) -> int:
 def reset_password(session: Session, *, actor: User, user: User) -> str:
     """Give the account a new random password (shown once to the administrator), to be changed at login."""
     if user.id == actor.id:
-        raise AccountError("请通过“修改密码”修改自己的密码。")
+        raise Refused("请通过“修改密码”修改自己的密码。")
     new_password = passwords.generate_password()
     with write(session):
         user.password_hash = passwords.hash_password(new_password)
@@ -186,13 +180,13 @@ def reset_password(session: Session, *, actor: User, user: User) -> str:
 
 def change_own_password(session: Session, *, user: User, current: str, new: str) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        raise AccountError("当前密码不正确。", "current_password")
+        raise Refused("当前密码不正确。", "current_password")
     if current == new:
-        raise AccountError("新密码不能与当前密码相同。", "new_password")
+        raise Refused("新密码不能与当前密码相同。", "new_password")
     problem = passwords.policy_problem(new, min_length=current_app.config["PASSWORD_MIN_LENGTH"],
                                        username=user.username)
     if problem:
-        raise AccountError(problem, "new_password")
+        raise Refused(problem, "new_password")
     with write(session):
         user.password_hash = passwords.hash_password(new)
         user.must_change_password = False

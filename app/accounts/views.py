@@ -16,15 +16,10 @@ from app.accounts.scope import current_scope, roles_required
 from app.db import get_session, utcnow
 from app.dicts import service as dicts_service
 from app.pagination import paginate
+from app.refusal import Refused, show_on
 from app.site.htmx import render
 
 ADMIN_ROLES = tuple(set(roles.MANAGEABLE) | roles.ACCOUNT_GUARDS)
-
-
-def _show_error(form, exc: service.AccountError) -> None:
-    """Put a refused change's message beside the field it concerns (the form's first field otherwise)."""
-    field = getattr(form, exc.field, None) or next(iter(form))
-    field.errors = list(field.errors) + [str(exc)]
 
 
 def _safe_next(target: str | None) -> str:
@@ -81,8 +76,8 @@ def change_password():
         try:
             service.change_own_password(get_session(), user=current_user._get_current_object(),
                                         current=form.current_password.data, new=form.new_password.data)
-        except service.AccountError as exc:
-            _show_error(form, exc)
+        except Refused as exc:
+            show_on(form, exc)
         else:
             flash("密码已修改。", "success")
             return redirect(url_for("site.home"))
@@ -107,8 +102,8 @@ def setup_page():
                     region_code=form.region.data, display_name=form.display_name.data,
                     password=form.new_password.data, must_change_password=False,
                 )
-            except service.AccountError as exc:
-                _show_error(form, exc)
+            except Refused as exc:
+                show_on(form, exc)
             else:
                 setup.discard_code(instance)
                 flash(f"系统管理员 {user.username} 已创建，请登录。", "success")
@@ -183,8 +178,8 @@ def _save_user_form(form: UserForm, user: User | None):
                             display_name=form.display_name.data, role=form.role.data,
                             region_code=form.region.data, credit_code=form.credit_code.data or None,
                             phone=form.phone.data or "")
-    except service.AccountError as exc:
-        _show_error(form, exc)
+    except Refused as exc:
+        show_on(form, exc)
         return None
     flash(f"账号 {user.username} 已保存。", "success")
     return redirect(url_for("accounts.user_list"))
@@ -225,7 +220,7 @@ def _guard_action(user_id: int, action):
         abort(403)
     try:
         result = action(get_session(), actor=actor, user=user)
-    except service.AccountError as exc:
+    except Refused as exc:
         flash(str(exc), "error")
         result = None
     return user, result

@@ -13,6 +13,7 @@ from app.accounts.models import get_user_by_username
 from app.db import get_session
 from app.hub import service
 from app.hub.models import DockedPlatform
+from app.refusal import Refused
 
 hub_cli = AppGroup("hub", help="接收下级平台推送：登记、批准下级平台，开启或关闭对接。")
 
@@ -38,7 +39,7 @@ def register(name, domain, bound_user, ip, window, weekly_quota, max_bytes):
     try:
         platform = service.register(session, actor=None, name=name, domain=domain, bound_user=user, ip=ip,
                                     push_window=window, weekly_quota=weekly_quota, max_bytes=max_bytes)
-    except service.HubRefused as exc:
+    except Refused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"已登记平台 {platform.id}（{platform.name}，地区 {platform.region_code}），等待批准。")
 
@@ -54,7 +55,7 @@ def approve(platform_id, out, base_url):
         current_app.config["PUBLIC_URL"] = base_url
     try:
         creds = service.approve(get_session(), _platform(platform_id), actor=None)
-    except service.HubRefused as exc:
+    except Refused as exc:
         raise click.ClickException(str(exc)) from None
     # Created owner-only before a byte is written: the file holds the secret and the SM4 key.
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -34,17 +34,11 @@ from app.hub.models import (
     get_settings,
     revoke_tokens,
 )
+from app.refusal import Refused
 
 SEAL_PURPOSE = "hub-sm4"
 MAX_BYTES_LIMIT = 100 * 1024 * 1024  # within the server's MAX_CONTENT_LENGTH, which refuses larger bodies first
 
-
-class HubRefused(ValueError):
-    """A change the rules refuse; `field` names the form field the message belongs beside, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -111,31 +105,31 @@ def _audit(session: Session, action: str, actor, *, target_id, region_code: str,
 
 def _require(actor: User | None, role: str) -> None:
     if actor is not None and actor.role != role:
-        raise HubRefused(f"只有{roles.LABELS[role]}可以执行该操作。")
+        raise Refused(f"只有{roles.LABELS[role]}可以执行该操作。")
 
 
 def _check_region(actor: User | None, region_code: str) -> None:
     if actor is not None and not region_covers(actor.region_code, region_code):
-        raise HubRefused("该平台不在您的管辖范围内。")
+        raise Refused("该平台不在您的管辖范围内。")
 
 
 def check_binding(bound: User | None, *, actor: User | None) -> None:
     """The bound account is an active city or county account inside the administrator's region."""
     if bound is None or bound.role not in BINDABLE_ROLES or not bound.is_active:
-        raise HubRefused("请选择一个有效的市级管理员或区县主管部门账号。", "bound_user_id")
+        raise Refused("请选择一个有效的市级管理员或区县主管部门账号。", "bound_user_id")
     if actor is not None and not region_covers(actor.region_code, bound.region_code):
-        raise HubRefused("所选账号不在您的管辖范围内。", "bound_user_id")
+        raise Refused("所选账号不在您的管辖范围内。", "bound_user_id")
 
 
 def check_limits(*, push_window: str, weekly_quota: int, max_bytes: int) -> None:
     try:
         protocol.PushWindow.parse(push_window)
     except ValueError as exc:
-        raise HubRefused(str(exc), "push_window") from None
+        raise Refused(str(exc), "push_window") from None
     if weekly_quota <= 0:
-        raise HubRefused("每周推送次数必须大于 0。", "weekly_quota")
+        raise Refused("每周推送次数必须大于 0。", "weekly_quota")
     if not 1024 <= max_bytes <= MAX_BYTES_LIMIT:
-        raise HubRefused(f"单次请求大小应在 1 KB 到 {MAX_BYTES_LIMIT // (1024 * 1024)} MB 之间。", "max_bytes")
+        raise Refused(f"单次请求大小应在 1 KB 到 {MAX_BYTES_LIMIT // (1024 * 1024)} MB 之间。", "max_bytes")
 
 
 # ------------------------------------------------------------------------------------- registration
@@ -177,7 +171,7 @@ def update(session: Session, platform: DockedPlatform, *, actor: User | None, na
            "max_bytes": max_bytes}
     if bound_user is not None and bound_user.id != platform.bound_user_id:
         if platform.status == APPROVED:
-            raise HubRefused("已批准的平台不能更换绑定账号；如需更换，请重新登记平台。", "bound_user_id")
+            raise Refused("已批准的平台不能更换绑定账号；如需更换，请重新登记平台。", "bound_user_id")
         check_binding(bound_user, actor=actor)
         new.update(bound_user_id=bound_user.id, region_code=bound_user.region_code)
     with write(session):
@@ -246,7 +240,7 @@ def approve(session: Session, platform: DockedPlatform, *, actor: User | None) -
     with write(session):
         session.refresh(platform)  # inside BEGIN IMMEDIATE: the state no one else can change any more
         if platform.status != PENDING:
-            raise HubRefused(already_decided(platform))
+            raise Refused(already_decided(platform))
         platform.status, platform.reject_reason = APPROVED, None
         platform.decided_at, platform.updated_at = utcnow(), utcnow()
         platform.decided_by_name = _name_of(actor)
@@ -262,13 +256,13 @@ def reject(session: Session, platform: DockedPlatform, *, actor: User | None, re
     _check_region(actor, platform.region_code)
     reason = (reason or "").strip()
     if not reason:
-        raise HubRefused("驳回时必须填写原因，登记人会看到它。", "reason")
+        raise Refused("驳回时必须填写原因，登记人会看到它。", "reason")
     if len(reason) > 500:
-        raise HubRefused("原因不能超过 500 字。", "reason")
+        raise Refused("原因不能超过 500 字。", "reason")
     with write(session):
         session.refresh(platform)
         if platform.status != PENDING:
-            raise HubRefused(already_decided(platform))
+            raise Refused(already_decided(platform))
         platform.status, platform.reject_reason = REJECTED, reason
         platform.decided_at, platform.updated_at = utcnow(), utcnow()
         platform.decided_by_name = _name_of(actor)
@@ -283,7 +277,7 @@ def rotate(session: Session, platform: DockedPlatform, *, actor: User | None) ->
     with write(session):
         session.refresh(platform)
         if platform.status != APPROVED:
-            raise HubRefused("只有已批准的平台才有密钥可以轮换。")
+            raise Refused("只有已批准的平台才有密钥可以轮换。")
         secret, key = _issue(platform)
         platform.updated_at = utcnow()
         revoked = revoke_tokens(platform.id, session=session)

@@ -27,6 +27,7 @@ from app.hub.models import (
 from app.hub.openapi import OPENAPI_PATH
 from app.libraries.registry import LIBRARIES
 from app.pagination import paginate
+from app.refusal import Refused, show_on
 from app.site.dates import day_start
 from app.site.htmx import render
 
@@ -104,9 +105,8 @@ def _limits_from(form: PlatformForm) -> dict:
             "max_bytes": form.max_kb.data * 1024}
 
 
-def _show_refusal(form: PlatformForm, exc: service.HubRefused) -> None:
-    target = {"max_bytes": "max_kb"}.get(exc.field or "", exc.field or "name")
-    getattr(form, target, form.name).errors = [*getattr(form, target, form.name).errors, str(exc)]
+def _show_refusal(form: PlatformForm, exc: Refused) -> None:
+    show_on(form, Refused(str(exc), {"max_bytes": "max_kb"}.get(exc.field or "", exc.field)), "name")
 
 
 @bp.route("/hub/platforms/new", methods=["GET", "POST"])
@@ -126,7 +126,7 @@ def platform_new():
             platform = service.register(session, actor=_me(), name=form.name.data, domain=form.domain.data,
                                         ip=form.ip.data or "", bound_user=session.get(
                                             User, form.bound_user_id.data), **_limits_from(form))
-        except service.HubRefused as exc:
+        except Refused as exc:
             _show_refusal(form, exc)
         else:
             flash(f"已登记平台“{platform.name}”，等待对接审批管理员审批。", "success")
@@ -150,7 +150,7 @@ def platform_edit(platform_id: int):
             changes = service.update(session, platform, actor=_me(), name=form.name.data, domain=form.domain.data,
                                      ip=form.ip.data or "", bound_user=session.get(User, form.bound_user_id.data),
                                      **_limits_from(form))
-        except service.HubRefused as exc:
+        except Refused as exc:
             _show_refusal(form, exc)
         else:
             flash("已保存修改。" if changes else "没有需要保存的修改。", "success")
@@ -198,7 +198,7 @@ def platform_approve(platform_id: int):
         abort(400)
     try:
         creds = service.approve(get_session(), platform, actor=_me())
-    except service.HubRefused as exc:
+    except Refused as exc:
         flash(str(exc), "error")
         return redirect(url_for("hub.platform_detail", platform_id=platform.id))
     return _credentials_page(creds, "平台已批准")
@@ -216,7 +216,7 @@ def platform_reject(platform_id: int):
     if form.validate_on_submit():
         try:
             service.reject(get_session(), platform, actor=_me(), reason=form.reason.data)
-        except service.HubRefused as exc:
+        except Refused as exc:
             if exc.field != "reason":  # decided by someone else meanwhile
                 flash(str(exc), "error")
                 return redirect(url_for("hub.platform_detail", platform_id=platform.id))
@@ -249,7 +249,7 @@ def platform_rotate(platform_id: int):
         abort(400)
     try:
         creds = service.rotate(get_session(), platform, actor=_me())
-    except service.HubRefused as exc:
+    except Refused as exc:
         flash(str(exc), "error")
         return redirect(url_for("hub.platform_detail", platform_id=platform.id))
     return _credentials_page(creds, "密钥已轮换")

@@ -21,11 +21,12 @@ from sqlmodel import Session
 from app.accounts import roles, sessions
 from app.accounts.models import User, get_user_by_username
 from app.accounts.scope import region_covers
-from app.accounts.service import AccountError, check_assignment
+from app.accounts.service import check_assignment
 from app.audit.service import record
 from app.db import utcnow, write
 from app.dicts.validators import is_valid_credit_code
 from app.oauth_client.models import IdpIdentity, IdpSetting, get_setting, identity_by_subject, identity_of_user
+from app.refusal import Refused
 from app.secretbox import seal, unseal
 
 log = logging.getLogger(__name__)
@@ -268,7 +269,7 @@ def pending_identity(session: Session, identity_id: int | None) -> IdpIdentity |
 
 def check_can_link(session: Session, identity: IdpIdentity, user: User) -> None:
     if identity_of_user(identity.issuer, user.id, session=session) is not None:
-        raise AccountError("该账号已绑定另一个统一身份认证账号，请联系管理员。", "username")
+        raise Refused("该账号已绑定另一个统一身份认证账号，请联系管理员。", "username")
 
 
 def link_after_password(session: Session, identity: IdpIdentity, user: User) -> None:
@@ -298,9 +299,9 @@ def activate(session: Session, *, actor: User, identity: IdpIdentity, username: 
     check_assignment(actor.role, actor.region_code, role=role, region_code=region_code, credit_code=credit_code)
     with write(session):
         if identity.user_id is not None:
-            raise AccountError("该申请已处理。", "username")
+            raise Refused("该申请已处理。", "username")
         if get_user_by_username(username, session=session) is not None:
-            raise AccountError("用户名已被使用。", "username")
+            raise Refused("用户名已被使用。", "username")
         user = User(username=username, role=role, region_code=region_code, display_name=display_name,
                     credit_code=credit_code if role in roles.BOUND_ROLES else None, phone=phone,
                     password_hash="", must_change_password=False)
@@ -319,12 +320,12 @@ def bind_to_existing(session: Session, *, actor: User, identity: IdpIdentity, us
     user = get_user_by_username(username, session=session)
     if user is None or not region_covers(actor.region_code, user.region_code) \
             or user.role not in roles.MANAGEABLE.get(actor.role, ()):
-        raise AccountError("找不到该账号，或该账号不在您的管理范围内。", "existing_username")
+        raise Refused("找不到该账号，或该账号不在您的管理范围内。", "existing_username")
     with write(session):
         if identity.user_id is not None:
-            raise AccountError("该申请已处理。", "existing_username")
+            raise Refused("该申请已处理。", "existing_username")
         if identity_of_user(identity.issuer, user.id, session=session) is not None:
-            raise AccountError("该账号已绑定另一个统一身份认证账号。", "existing_username")
+            raise Refused("该账号已绑定另一个统一身份认证账号。", "existing_username")
         identity.user_id, identity.linked_at = user.id, utcnow()
         record(session, "idp.link", actor=actor, target_type="user", target_id=user.id, region_code=user.region_code,
                detail={"subject": identity.subject, "by": "admin"})

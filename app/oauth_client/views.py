@@ -21,6 +21,7 @@ from app.oauth_client import bp, service
 from app.oauth_client.forms import ActivateForm, ApplyForm, BindExistingForm, BindForm, SettingsForm
 from app.oauth_client.models import IdpIdentity, applications_query, get_setting
 from app.pagination import paginate
+from app.refusal import Refused, show_on
 from app.site.htmx import render
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ def first_login_bind():
     pending = cookie.pop("idp_pending", {})
     try:
         service.link_after_password(session, identity, result.user)
-    except accounts_service.AccountError as exc:
+    except Refused as exc:
         flash(str(exc), "error")
     else:
         if pending.get("logout") is not None:
@@ -314,9 +315,8 @@ def application_activate(identity_id: int):
                                     username=form.username.data, role=form.role.data, region_code=form.region.data,
                                     credit_code=form.credit_code.data or None, display_name=form.display_name.data,
                                     phone=form.phone.data or "")
-        except accounts_service.AccountError as exc:
-            field = getattr(form, exc.field, None) or form.username
-            field.errors = list(field.errors) + [str(exc)]
+        except Refused as exc:
+            show_on(form, exc, "username")
         else:
             flash(f"已开通账号 {user.username}（{roles.LABELS[user.role]}），申请人可使用统一身份认证登录。", "success")
             return redirect(url_for("oauth_client.application_list"))
@@ -333,8 +333,8 @@ def application_bind(identity_id: int):
         try:
             user = service.bind_to_existing(get_session(), actor=current_user._get_current_object(),
                                             identity=identity, username=form.existing_username.data)
-        except accounts_service.AccountError as exc:
-            form.existing_username.errors = list(form.existing_username.errors) + [str(exc)]
+        except Refused as exc:
+            show_on(form, Refused(str(exc), "existing_username"))
         else:
             flash(f"已将申请人绑定到账号 {user.username}。", "success")
             return redirect(url_for("oauth_client.application_list"))
