@@ -27,8 +27,9 @@ DEFAULTS: dict[str, object] = {
     "PAGE_SIZE": 20,
     # How 2.6's two `transResult`s travel (app/archives/wire.py, README): code | object | both.
     "ARCHIVE_TRANS_RESULT": "code",
-    # Who approves each library's submissions (app/review, README): county+city, city or county.
-    "REVIEW_LEVELS": "pilots=county+city,archives=county+city,providers=city,products=city,targets=city",
+    # Who approves each library's submissions (app/review, README): county+city, city or county. A library
+    # not named keeps its declared default (Library.review_levels).
+    "REVIEW_LEVELS": "",
     "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,  # the largest spec file (100 MB) plus form overhead
     # The platform's address as users and other systems reach it (OAuth callback and issuer); empty: as requested.
     "PUBLIC_URL": "",

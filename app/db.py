@@ -74,17 +74,25 @@ def write(session: Session | None = None) -> Iterator[Session]:
     """A write transaction: BEGIN IMMEDIATE, commit on success, roll back on any error.
 
     A read transaction still open on the session is ended first, so the writer sees the latest data.
+    A write inside a write joins it: the outer one commits or rolls back the whole (a pushed batch writes
+    each record through the library service's own write, in the batch's one transaction).
     """
     session = session or get_session()
+    if session.info.get(_WRITE):
+        yield session
+        return
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={_WRITE: True})
+    session.info[_WRITE] = True
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(_WRITE, None)
 
 
 def backup_sqlite(engine: Engine, target_path: str) -> None:

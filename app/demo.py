@@ -22,13 +22,18 @@ from app.accounts.models import get_user_by_username
 from app.accounts.passwords import generate_password
 from app.accounts.setup import needs_setup
 from app.archives.example import example_payload
+from app.archives.library import LIBRARY as ARCHIVES
 from app.db import get_session
 from app.dicts.validators import credit_code_check_char
 from app.files.fields import Owner, uploads_for
 from app.files.service import save_upload
 from app.libraries.records import find_by_key
-from app.libraries.registry import LIBRARIES
-from app.libraries.service import save
+from app.libraries.registry import Library
+from app.libraries.service import claimed_region, ingest, place
+from app.pilots.library import LIBRARY as PILOTS
+from app.products.library import LIBRARY as PRODUCTS
+from app.providers.library import LIBRARY as PROVIDERS
+from app.targets.library import LIBRARY as TARGETS
 
 CITY, COUNTY, COUNTY_2 = "410700", "410783", "410721"
 
@@ -102,29 +107,29 @@ def _region(county: str) -> dict:
     return {"provinceCode": "410000", "cityCode": CITY, "countyCode": "" if county == CITY else county}
 
 
-# (library key, owner username, spec JSON) — the JSON is exactly what each record would push.
-def _demo_payloads() -> list[tuple[str, str, dict]]:
+# (library, owner username, spec JSON) — the JSON is exactly what each record would push.
+def _demo_payloads() -> list[tuple[Library, str, dict]]:
     crane, medical = "专用设备制造业", "医药制造业"
     return [
-        ("providers", "demo_prov_cloud", {"serviceName": "新乡智云数字科技有限公司", "unifiedCreditCode": None,
+        (PROVIDERS, "demo_prov_cloud", {"serviceName": "新乡智云数字科技有限公司", "unifiedCreditCode": None,
                                           "contactPerson": "王磊", "contactPhone": "0373-5551234", **_region(CITY),
                                           "address": "新乡市红旗区新二街 66 号", "serviceType": 1}),
-        ("providers", "demo_prov_iiot", {"serviceName": "河南中原工业互联网服务有限公司", "unifiedCreditCode": None,
+        (PROVIDERS, "demo_prov_iiot", {"serviceName": "河南中原工业互联网服务有限公司", "unifiedCreditCode": None,
                                          "contactPerson": "赵静", "contactPhone": "0373-8802211", **_region(COUNTY),
                                          "address": "长垣市山海大道 18 号", "serviceType": 2}),
-        ("pilots", "demo_ent_crane", {"companyName": "长垣市恒力起重机械有限公司", "creditCode": None, **_region(COUNTY),
+        (PILOTS, "demo_ent_crane", {"companyName": "长垣市恒力起重机械有限公司", "creditCode": None, **_region(COUNTY),
                                       "registAddress": "河南省/新乡市/长垣市/起重产业园 8 号", "industryName": crane,
                                       "industrySegments": "起重机械"}),
-        ("pilots", "demo_ent_medical", {"companyName": "长垣市康泰卫生材料有限公司", "creditCode": None,
+        (PILOTS, "demo_ent_medical", {"companyName": "长垣市康泰卫生材料有限公司", "creditCode": None,
                                         **_region(COUNTY), "registAddress": "河南省/新乡市/长垣市/丁栾镇卫材园 3 号",
                                         "industryName": medical, "industrySegments": "医用卫生材料"}),
-        ("pilots", "demo_ent_battery", {"companyName": "新乡县华锐电池材料有限公司", "creditCode": None,
+        (PILOTS, "demo_ent_battery", {"companyName": "新乡县华锐电池材料有限公司", "creditCode": None,
                                         **_region(COUNTY_2), "registAddress": "河南省/新乡市/新乡县/经济开发区 12 号",
                                         "industryName": "电气机械和器材制造业", "industrySegments": "电池材料"}),
-        ("pilots", "demo_ent_flour", {"companyName": "新乡县丰源粮食机械有限公司", "creditCode": None,
+        (PILOTS, "demo_ent_flour", {"companyName": "新乡县丰源粮食机械有限公司", "creditCode": None,
                                       **_region(COUNTY_2), "registAddress": "河南省/新乡市/新乡县/七里营镇 5 号",
                                       "industryName": crane, "industrySegments": "粮食机械"}),
-        ("products", "demo_prov_cloud", {
+        (PRODUCTS, "demo_prov_cloud", {
             "softwareName": "起重装备远程运维云平台", "companyName": "新乡智云数字科技有限公司",
             "depTypeCode": "CLOUD_NATIVE_DEPLOYMENT", "buyMethodCode": "year_bill",
             "sofDes": "为起重机械企业提供设备联网、远程监测和预测性维护。", "sofInfoDes": "设备接入网关、运行监测看板、故障预警和维保工单。",
@@ -134,11 +139,11 @@ def _demo_payloads() -> list[tuple[str, str, dict]]:
                 _scene("生产执行数字化/设备管理/设备运行实时监测", "起重机运行数据实时采集与告警", "起重机械", crane),
                 _scene("生产执行数字化/设备管理/设备故障预测", "关键部件寿命预测与维保提醒", "起重机械", crane),
             ]}),
-        ("archives", "demo_ent_crane", {
+        (ARCHIVES, "demo_ent_crane", {
             **example_payload("长垣市恒力起重机械有限公司", None, [("新乡智云数字科技有限公司", "起重装备远程运维云平台")],
                               needs=2, maps=2),
             "registAddress": "河南省/新乡市/长垣市/起重产业园 8 号"}),
-        ("targets", "demo_city", {
+        (TARGETS, "demo_city", {
             "industryName": crane, "subIndustryId": "起重机械", "practiceRegion": "新乡市长垣市",
             "regulateUpEntTotal": 126, "regulateUnderEntTotal": 312, "regulateUnderIndustryTotal": 1850000,
             "regulateUpIndustryTotal": 1420000, "regulateUpReformEnt": 114, "regulateUnderReformEnt": 150,
@@ -152,13 +157,13 @@ def _load_records(session: Session) -> int:
     """Create the demo records whose natural key is still free, each through its form and the shared save."""
     count = 0
     with current_app.test_request_context():
-        for key, username, payload in _demo_payloads():
-            lib, owner = LIBRARIES[key], get_user_by_username(username, session=session)
+        for lib, username, payload in _demo_payloads():
+            owner = get_user_by_username(username, session=session)
             if owner is None:
                 continue
             if lib.credit_attr:
                 payload[lib.credit_attr] = owner.credit_code
-            if lib.key == "products":
+            if lib is PRODUCTS:
                 cover = save_upload(FileStorage(io.BytesIO(_cover_png()), filename="产品封面.png"), file_type=3,
                                     owner_region=owner.region_code, owner_credit=owner.credit_code,
                                     user_id=owner.id, session=session)
@@ -168,14 +173,12 @@ def _load_records(session: Session) -> int:
             with uploads_for(Owner(owner.region_code, owner.credit_code, owner.id)):
                 valid = form.validate_for(submit=True)
             if not valid:
-                raise RuntimeError(f"演示记录无效：{key} {form.errors}")
+                raise RuntimeError(f"演示记录无效：{lib.key} {form.errors}")
             wire = form.to_wire()
-            taken = {"credit_code": owner.credit_code, "title": wire.get(lib.title_attr),
-                     "company_name": wire.get("companyName"), "industry": lib.industry_of(wire),
-                     "region_code": owner.region_code}
-            if find_by_key(lib.model, session=session, **{k: taken[k] for k in lib.natural_key}):
+            where = place(session, lib, wire, actor=owner, claimed_region=claimed_region(form))
+            if find_by_key(lib.model, session=session, **where.key):
                 continue
-            save(lib, form, user=owner, session=session, submit=True)
+            ingest(session, lib, wire, actor=owner, submit=True, placement=where)
             count += 1
     return count
 

@@ -21,6 +21,7 @@ from app.docking import protocol, sm4
 from app.docking.authheader import build
 from app.hub import service
 from app.hub.models import DockedPlatform, HubCall, HubQuotaUse, HubToken
+from app.libraries.registry import LIBRARIES
 from tests.browser import live_server  # noqa: F401  (fixture)
 
 DOMAIN = "szzx.changyuan.gov.cn"
@@ -341,7 +342,7 @@ def test_the_openapi_description_is_served(hub):
     assert doc["openapi"].startswith("3.0")
     paths = doc["paths"]
     assert protocol.GATE_PREFIX + protocol.TOKEN_PATH in paths
-    for path in protocol.UPLOAD_PATHS.values():
+    for path in (lib.wire_path for lib in LIBRARIES.values()):
         assert protocol.GATE_PREFIX + path in paths
     provider = doc["components"]["schemas"]["Providers"]
     assert provider["properties"]["serviceName"]["maxLength"] == 255

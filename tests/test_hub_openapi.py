@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from app.docking import protocol
+from app.libraries.registry import LIBRARIES
 from tests.browser import live_server  # noqa: F401  (fixture)
 from tests.test_hub_api import hub  # noqa: F401  (fixture)
 
@@ -31,7 +32,7 @@ def test_no_generated_request_gets_a_server_error(hub):  # noqa: F811
     header = {"Authorization": hub.lower.header(hub.lower.access_token())}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.definition.raw["operationId"] for op in operations} == {
-        "token", *(f"upload_{key}" for key in protocol.UPLOAD_PATHS)}
+        "token", *(f"upload_{key}" for key in LIBRARIES)}
     for operation in operations:
         op_id = operation.definition.raw["operationId"]
         examples = EXAMPLES.get(op_id, 20)

@@ -52,6 +52,31 @@ SPEC_NAMES = {
 FILE_ROW = {"fileType", "fileName", "file", "fileSize", "fileCategory"}
 
 
+# The spec's upload paths (2.2–2.6) and what identifies a record in each, written down here from the spec
+# rather than taken from the platform's own declarations, so the stub checks the platform independently.
+SPEC_PATHS = {
+    "providers": "/cloud-supply-demand/serviceProvider/apiUpload",
+    "products": "/cloud-supply-demand/software/apiUpload",
+    "pilots": "/cloud-supply-demand/pilotCompBaseInfo/apiUpload",
+    "targets": "/cloud-supply-demand/performance/apiUpload",
+    "archives": "/cloud-supply-demand/pilotcomp/baseinfo/apiUpload",
+}
+SPEC_KEYS = {"providers": ("unifiedCreditCode",), "products": ("companyName", "softwareName"),
+             "pilots": ("creditCode",), "targets": ("industryName", "subIndustryId", "practiceRegion"),
+             "archives": ("creditCode",)}
+
+
+def _key_of(library: str, obj: dict) -> str:
+    return "/".join(str(obj.get(name) or "").strip() for name in SPEC_KEYS[library])
+
+
+def _name_of(library: str, obj: dict) -> str:
+    if library == "targets":
+        return _key_of(library, obj)
+    names = ("serviceName", "unifiedCreditCode") if library == "providers" else ("companyName", "creditCode")
+    return next((str(obj[n]) for n in names if obj.get(n)), "")
+
+
 @dataclass
 class Upload:
     library: str
@@ -88,7 +113,7 @@ class UpperStub:
         self.uploads: list[Upload] = []
         self.token_requests: list[dict] = []
         self.fail_names: set[str] = set()
-        self.known: dict[str, set[str]] = {key: set() for key in protocol.UPLOAD_PATHS}
+        self.known: dict[str, set[str]] = {key: set() for key in SPEC_PATHS}
         self.tokens: dict[str, float] = {}
         self.refresh_tokens: set[str] = set()
         self.received = threading.Event()  # set when an upload arrives (before any scripted delay)
@@ -230,7 +255,7 @@ class UpperStub:
                 return self._answer(library, raw, auth, objects if isinstance(objects, list) else [], "400", problem)
             return self._accept(library, raw, auth, objects)
 
-        for key, path in protocol.UPLOAD_PATHS.items():
+        for key, path in SPEC_PATHS.items():
             app.add_url_rule(protocol.GATE_PREFIX + path, f"upload_{key}", lambda key=key: upload(key),
                              methods=["POST"])
         return app
@@ -238,7 +263,7 @@ class UpperStub:
     def _record(self, library, raw, auth, objects, answer) -> None:
         with self.lock:
             self.uploads.append(Upload(library, len(raw), objects,
-                                       [protocol.natural_key(library, o) for o in objects], answer, auth,
+                                       [_key_of(library, o) for o in objects], answer, auth,
                                        raw if self.keep_raw else b""))
 
     def _answer(self, library, raw, auth, objects, code, message=None):
@@ -252,7 +277,7 @@ class UpperStub:
         results = []
         with self.lock:
             for index, obj in enumerate(objects):
-                key, name = protocol.natural_key(library, obj), protocol.entity_name(library, obj)
+                key, name = _key_of(library, obj), _name_of(library, obj)
                 if name in self.fail_names:
                     failed.append(name)
                     results.append({"index": index, "key": key, "entName": name, "result": "fail",
@@ -279,7 +304,7 @@ def _check(library: str, objects) -> str | None:
         unknown = set(obj) - SPEC_NAMES[library]
         if unknown:
             return "含有规范之外的属性：" + "、".join(sorted(unknown))
-        if not protocol.natural_key(library, obj).strip("/"):
+        if not _key_of(library, obj).strip("/"):
             return "缺少标识数据的属性"
         rows = list(obj.get("fileList") or [])
         if isinstance(obj.get("contractInfo"), dict) and obj["contractInfo"].get("file") is not None:

@@ -7,7 +7,6 @@ bp = Blueprint("archives", __name__, url_prefix="/archives")
 
 
 def init_app(app: Flask) -> None:
-    from app.archives import library as _library  # noqa: F401  (registers the descriptor)
     from app.archives import views  # noqa: F401
     from app.archives.wire import check_mode
 

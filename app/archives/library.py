@@ -11,7 +11,8 @@ from app.archives import stages, wire
 from app.archives.forms import ArchiveForm
 from app.archives.models import Archive
 from app.libraries.records import find_by_key
-from app.libraries.registry import Library, Relation, register, relate
+from app.libraries.registry import Library, Relation, WireCodec, register, relate
+from app.pilots.library import LIBRARY as PILOTS
 from app.pilots.models import PilotEnterprise
 
 
@@ -25,14 +26,17 @@ def _pilot_of(payload: dict, session) -> tuple[str, str | None] | None:
 
 
 LIBRARY = register(Library(
-    key="archives", title="一企一档", noun="企业档案", spec_section="2.6", wire_path="pilotcomp/baseinfo",
+    key="archives", title="一企一档", noun="企业档案", spec_section="2.6",
+    wire_path="/cloud-supply-demand/pilotcomp/baseinfo/apiUpload",
+    update_key="updataTotal", review_levels="county+city", nav_rank=2,
     model=Archive, form=ArchiveForm, owner_role=roles.ENTERPRISE, credit_attr="creditCode",
     title_attr="companyName", owner_name_attr="companyName", natural_key=("credit_code",), key_fields=("creditCode",),
     owner_of=_pilot_of, extra_columns=lambda payload: {"progress": stages.done_keys(payload)},
     columns=(("企业名称", "companyName"), ("信用代码", "creditCode"), ("行业", "industryName"),
              ("细分行业", "industrySegments")),
-    pages="archives", spec_json=lambda payload: wire.spec_object(payload),
+    pages="archives",
+    codec=WireCodec(encode=lambda payload: wire.spec_object(payload), loads=wire.loads, openapi=wire.openapi_schema),
 ))
 
-relate("pilots", Relation(LIBRARY, lambda pilot, session: find_by_key(Archive, session=session,
+relate(PILOTS, Relation(LIBRARY, lambda pilot, session: find_by_key(Archive, session=session,
                                                                        credit_code=pilot.credit_code), "pilot"))

@@ -17,10 +17,11 @@ from app.dicts import service as dicts_service
 from app.docking.models import states_for as push_states_for
 from app.files.fields import Owner, uploads_for
 from app.libraries.records import find_by_key
-from app.libraries.service import RecordRefused, save
+from app.libraries.service import save
 from app.pilots.models import PilotEnterprise
 from app.products.models import product_names_of
 from app.providers.models import provider_names_like
+from app.refusal import Refused, show_on
 
 
 def _require_role() -> None:
@@ -78,9 +79,8 @@ def _save(form: ArchiveForm, record: Archive | None, stage: stages.Stage | None,
     try:
         return save(lib, form, user=current_user._get_current_object(), session=get_session(), submit=submit,
                     record=record, detail={"stage": stage.key} if stage else None)
-    except RecordRefused as exc:
-        target = form.creditCode if exc.field not in form else form[exc.field]
-        target.errors = list(target.errors) + [str(exc)]
+    except Refused as exc:
+        show_on(form, exc, "creditCode")
         return None
 
 

@@ -83,3 +83,14 @@ def canonical(obj: dict) -> dict:
 def loads(text: str | bytes):
     """Parse pushed JSON keeping both `transResult`s of an archive (a plain json.loads keeps the last)."""
     return json.loads(text, object_pairs_hook=lambda pairs: canonical(_Pairs(pairs)))
+
+
+def openapi_schema(schema: dict) -> dict:
+    """The hub's OpenAPI record schema of 2.6: the INT under transResult; the 改造后 object as
+    transResultAfter (or transResult itself, with the INT as transResultCode) — every form `loads` reads."""
+    props = schema["properties"]
+    props["transResult"]["description"] += (
+        "。改造结果（0 未改造 1 改造完成 2 改造中）。改造后成效对象以 transResultAfter 传送；"
+        "也接受 transResult 为对象、整数以 transResultCode 传送")
+    props[CODE_KEY] = {"type": "integer", "enum": [0, 1, 2], "description": "改造结果（object 模式）"}
+    return schema

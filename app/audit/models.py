@@ -84,14 +84,9 @@ ACTION_LABELS = {
     "docking.drop": "放弃推送",
     "docking.paused": "推送暂停",
     "docking.resume": "恢复推送",
-    **{f"{key}.{verb}": f"{label}{noun}" for key, noun in (
-        ("providers", "服务商"), ("products", "产品和解决方案"), ("pilots", "试点企业"), ("targets", "绩效目标"),
-        ("archives", "企业档案"))
-       for verb, label in (("create", "新建"), ("update", "修改"), ("submit", "提交审核"))},
 }
 
-TARGET_LABELS = {"user": "用户", "providers": "服务商", "products": "产品和解决方案", "pilots": "试点企业",
-                 "targets": "绩效目标", "archives": "企业档案", "review": "审核申请",
+TARGET_LABELS = {"user": "用户", "review": "审核申请",
                  "oauth_app": "第三方应用", "idp_identity": "统一身份认证申请", "idp_setting": "统一身份认证设置",
                  "docking_setting": "上级平台对接配置", "docking_outbox": "推送队列",
                  "hub_platform": "下级平台"}

@@ -8,6 +8,7 @@ from app.accounts.scope import roles_required
 from app.audit import bp
 from app.audit.models import ACTION_LABELS, TARGET_LABELS, events_query
 from app.db import get_session
+from app.libraries.registry import LIBRARIES
 from app.pagination import paginate
 from app.site.dates import day_start
 from app.site.htmx import render
@@ -25,4 +26,17 @@ def event_list():
         session=get_session(), page=args.get("page", 1, type=int), per_page=50,
     )
     return render("audit/events.html", "audit/_event_table.html", page=page, args=args,
-                  action_labels=ACTION_LABELS, target_labels=TARGET_LABELS)
+                  action_labels=action_labels(), target_labels=target_labels())
+
+
+LIBRARY_VERBS = (("create", "新建"), ("update", "修改"), ("submit", "提交审核"))
+
+
+def action_labels() -> dict[str, str]:
+    """Every action's label: the fixed ones, and each library's create / update / submit."""
+    return {**ACTION_LABELS, **{f"{lib.key}.{verb}": f"{label}{lib.noun}"
+                                for lib in LIBRARIES.values() for verb, label in LIBRARY_VERBS}}
+
+
+def target_labels() -> dict[str, str]:
+    return {**TARGET_LABELS, **{lib.key: lib.noun for lib in LIBRARIES.values()}}

@@ -15,26 +15,18 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from app.docking.authheader import AuthLayout
+from app.libraries.registry import LIBRARIES
 
 # ---------------------------------------------------------------------------------------------- paths
 
 DEFAULT_BASE_URL = "https://zjtx.miit.gov.cn/szhzx/app-gate-api"
 GATE_PREFIX = "/szhzx/app-gate-api"  # where an upper platform serves the spec's paths (app.hub)
 TOKEN_PATH = "/cloud-auth/oauth2/token"
-# Library key → the spec's upload path under the base URL (2.2–2.6), in the spec's order.
-UPLOAD_PATHS = {
-    "providers": "/cloud-supply-demand/serviceProvider/apiUpload",
-    "products": "/cloud-supply-demand/software/apiUpload",
-    "pilots": "/cloud-supply-demand/pilotCompBaseInfo/apiUpload",
-    "targets": "/cloud-supply-demand/performance/apiUpload",
-    "archives": "/cloud-supply-demand/pilotcomp/baseinfo/apiUpload",
-}
-# 2.5 and 2.6 spell the update count `updataTotal`; the other three `updateTotal`. Both are the wire.
-UPDATE_KEYS = {"targets": "updataTotal", "archives": "updataTotal"}
 
 
 def update_key(library: str) -> str:
-    return UPDATE_KEYS.get(library, "updateTotal")
+    """The answer's update count name: `updateTotal`, or `updataTotal` where the spec spells it so."""
+    return LIBRARIES[library].update_key
 
 
 def total(body: dict, name: str) -> int | None:
@@ -56,7 +48,7 @@ def updated_total(library: str, body: dict) -> int | None:
 
 
 def upload_url(base_url: str, library: str) -> str:
-    return base_url.rstrip("/") + UPLOAD_PATHS[library]
+    return base_url.rstrip("/") + LIBRARIES[library].wire_path
 
 
 def token_url(base_url: str) -> str:
@@ -137,23 +129,12 @@ def result_body(library: str, *, added: int, updated: int, failed_names: list[st
 
 def natural_key(library: str, obj: dict) -> str:
     """What identifies a pushed record (DESIGN.md: the spec's identifying content), as one string."""
-    get = lambda name: str(obj.get(name) or "").strip()  # noqa: E731
-    if library == "providers":
-        return get("unifiedCreditCode")
-    if library == "products":
-        return f"{get('companyName')}/{get('softwareName')}"
-    if library == "targets":
-        return f"{get('industryName')}/{get('subIndustryId')}/{get('practiceRegion')}"
-    return get("creditCode")  # pilots, archives
+    return LIBRARIES[library].key_of(obj)
 
 
 def entity_name(library: str, obj: dict) -> str:
     """The name a failed record is reported under in `faidEntName` (失败数据的企业名称)."""
-    if library == "providers":
-        return str(obj.get("serviceName") or obj.get("unifiedCreditCode") or "")
-    if library == "targets":  # a target names no enterprise: its region, industry and sub-industry
-        return natural_key(library, obj)
-    return str(obj.get("companyName") or obj.get("creditCode") or "")
+    return LIBRARIES[library].name_of(obj)
 
 
 # ------------------------------------------------------------------------------- window and quota

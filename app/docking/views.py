@@ -14,7 +14,7 @@ from app.dicts.spec_dicts import codes
 from app.docking import bp, client, outbox, settings, status, worker
 from app.docking.forms import ImportForm, SettingsForm
 from app.docking.models import batches_query, dead_ids, dead_query, get_setting, recent_items_query, states_for
-from app.libraries.registry import LIBRARIES, Library
+from app.libraries.registry import LIBRARIES, Library, in_menu_order
 from app.pagination import paginate
 from app.site.htmx import render, wants_fragment
 
@@ -30,7 +30,8 @@ def _prefix() -> str:
 
 
 def _library(key: str | None) -> Library:
-    lib = LIBRARIES.get(key or "pilots")
+    """The library the push centre shows: the one asked for, else the first of the menu (试点企业库)."""
+    lib = LIBRARIES.get(key) if key else in_menu_order()[0]
     if lib is None:
         abort(404)
     return lib

@@ -14,14 +14,13 @@ import time
 from flask import Response, request
 from sqlmodel import Session
 
-from app.archives import wire as archive_wire
 from app.audit.service import record as audit
 from app.db import get_session, utcnow, write
 from app.docking import protocol
 from app.extensions import csrf
 from app.hub import auth, bp, intake, service
 from app.hub.models import HubCall, count_call
-from app.libraries.registry import LIBRARIES
+from app.libraries.registry import LIBRARIES, Library, load_all
 
 BAD_REQUEST = "400"
 STATUS = {protocol.UNAVAILABLE: 503, protocol.UNAUTHORIZED: 403, protocol.OUTSIDE_WINDOW: 429,
@@ -114,11 +113,11 @@ def _read_body(limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def _parse(library: str, data: bytes):
+def _parse(lib: Library, data: bytes):
     """The pushed objects; ValueError with the reason when the body is not a JSON array or object."""
     try:
         text = data.decode("utf-8-sig")
-        parsed = archive_wire.loads(text) if library == "archives" else json.loads(text)
+        parsed = lib.codec.loads(text)
     except UnicodeDecodeError as exc:
         raise ValueError("请求体应为 UTF-8 编码的 JSON") from exc
     except RecursionError as exc:
@@ -135,6 +134,7 @@ def _parse(library: str, data: bytes):
 def upload(library: str):
     """2.2–2.6 推送: a JSON array of one library's spec objects → the spec's result body."""
     started, session = time.perf_counter(), get_session()
+    lib = LIBRARIES[library]
     call = _new_call(library)
     if not service.docking_enabled(session):
         return _refuse(session, call, started, protocol.UNAVAILABLE, "对接已关闭")
@@ -164,10 +164,9 @@ def upload(library: str):
         return _refuse(session, call, started, protocol.TOO_MUCH_DATA, f"请求体超过 {limit} 字节", platform=platform)
     call.bytes = len(data)
     try:
-        items = _parse(library, data)
+        items = _parse(lib, data)
     except ValueError as exc:
         return _refuse(session, call, started, BAD_REQUEST, str(exc)[:255], platform=platform, message=str(exc)[:200])
-    lib = LIBRARIES[library]
     _finish(call, started, protocol.OK, "同步完成", platform=platform)
     outcome = intake.receive(session, lib, platform, items, call=call, started=started)
     return _json(protocol.result_body(library, added=outcome.added, updated=outcome.updated,
@@ -184,5 +183,6 @@ def _upload_view(library: str):
 
 
 # One endpoint per library at the spec's path.
-for _key, _path in protocol.UPLOAD_PATHS.items():
-    bp.add_url_rule(protocol.GATE_PREFIX + _path, f"upload_{_key}", _upload_view(_key), methods=["POST"])
+for _lib in load_all().values():
+    bp.add_url_rule(protocol.GATE_PREFIX + _lib.wire_path, f"upload_{_lib.key}", _upload_view(_lib.key),
+                    methods=["POST"])

@@ -129,17 +129,6 @@ def form_schema(form) -> dict:
     return schema
 
 
-def _archive_extras(schema: dict) -> dict:
-    """2.6's two `transResult`s: the INT under transResult; the 改造后 object as transResultAfter (or
-    transResult itself, with the INT as transResultCode) — every form app.archives.wire reads."""
-    props = schema["properties"]
-    props["transResult"]["description"] += (
-        "。改造结果（0 未改造 1 改造完成 2 改造中）。改造后成效对象以 transResultAfter 传送；"
-        "也接受 transResult 为对象、整数以 transResultCode 传送")
-    props["transResultCode"] = {"type": "integer", "enum": [0, 1, 2], "description": "改造结果（object 模式）"}
-    return schema
-
-
 # ------------------------------------------------------------------------------------------ document
 
 def _result_schema(update_key: str) -> dict:
@@ -203,16 +192,12 @@ def document() -> dict:
                     "schema": {"$ref": "#/components/schemas/Error"}}}} for status, text in token_errors.items()}},
         }},
     }
-    for key, path in protocol.UPLOAD_PATHS.items():
-        lib = LIBRARIES[key]
-        record = form_schema(lib.form.from_wire({}))
-        if key == "archives":
-            record = _archive_extras(record)
-        name = key.capitalize()
-        schemas[name] = record
-        schemas[f"{name}Result"] = _result_schema(protocol.update_key(key))
-        paths[protocol.GATE_PREFIX + path] = {"post": {
-            "operationId": f"upload_{key}", "summary": f"{lib.spec_section} {lib.title} API",
+    for lib in LIBRARIES.values():
+        name = lib.key.capitalize()
+        schemas[name] = lib.codec.openapi(form_schema(lib.form.from_wire({})))
+        schemas[f"{name}Result"] = _result_schema(lib.update_key)
+        paths[protocol.GATE_PREFIX + lib.wire_path] = {"post": {
+            "operationId": f"upload_{lib.key}", "summary": f"{lib.spec_section} {lib.title} API",
             "description": ("请求体为记录的 JSON 数组（也接受单个对象）。"
                             "每条记录按本平台的表单声明校验，合格的进入审核队列。"),
             "requestBody": {"required": True, "content": {"application/json": {"schema": {

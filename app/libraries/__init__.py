@@ -1,5 +1,5 @@
-"""The national libraries' shared pages and saving; each library (providers, products, pilots, targets)
-declares its form, its table and a descriptor, and registers here."""
+"""The national libraries' shared pages and saving; each library (providers, products, pilots, targets,
+archives) declares its form, its table and a descriptor (registry.py), and all register from one list."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask
@@ -9,9 +9,7 @@ bp = Blueprint("libraries", __name__, url_prefix="/lib")
 
 def init_app(app: Flask) -> None:
     from app.libraries import views  # noqa: F401
-    from app.pilots import library as _pilots  # noqa: F401  (each registers its descriptor)
-    from app.products import library as _products  # noqa: F401
-    from app.providers import library as _providers  # noqa: F401
-    from app.targets import library as _targets  # noqa: F401
+    from app.libraries.registry import load_all
 
+    load_all()
     app.register_blueprint(bp)

@@ -16,8 +16,9 @@ from app.files.fields import Owner, uploads_for
 from app.libraries import bp
 from app.libraries.records import STATUS_LABELS, find_by_key, records_query
 from app.libraries.registry import RELATIONS, Library, get_library
-from app.libraries.service import RecordRefused, owner_for_new, save
+from app.libraries.service import owner_for_new, save
 from app.pagination import paginate
+from app.refusal import Refused, show_on
 from app.site.htmx import render
 from app.spec.form import flatten
 
@@ -92,9 +93,8 @@ def _edit(lib: Library, record):
             try:
                 saved = save(lib, form, user=current_user._get_current_object(), session=get_session(),
                              submit=submit, record=record)
-            except RecordRefused as exc:
-                target = getattr(form, exc.field, None) or next(iter(form))
-                target.errors = list(target.errors) + [str(exc)]
+            except Refused as exc:
+                show_on(form, exc)
             else:
                 flash(f"{lib.noun}“{saved.title or '未命名'}”已{'提交审核' if submit else '保存为草稿'}。", "success")
                 return redirect(url_for("libraries.record_detail", key=lib.key, record_id=saved.id))

@@ -25,7 +25,9 @@ def _industry(wire: dict) -> str | None:
 
 
 LIBRARY = register(Library(
-    key="products", title="产品和解决方案库", noun="产品和解决方案", spec_section="2.3", wire_path="software",
+    key="products", title="产品和解决方案库", noun="产品和解决方案", spec_section="2.3",
+    wire_path="/cloud-supply-demand/software/apiUpload",
+    wire_key=("companyName", "softwareName"), nav_rank=4,
     model=Product, form=ProductForm, owner_role=roles.PROVIDER, credit_attr=None, title_attr="softwareName",
     industry_of=_industry, owner_name_attr="companyName", natural_key=("company_name", "title"),
     key_fields=("softwareName",),

@@ -7,7 +7,9 @@ from app.providers.forms import ProviderForm
 from app.providers.models import Provider
 
 LIBRARY = register(Library(
-    key="providers", title="服务商库", noun="服务商", spec_section="2.2", wire_path="serviceProvider",
+    key="providers", title="服务商库", noun="服务商", spec_section="2.2",
+    wire_path="/cloud-supply-demand/serviceProvider/apiUpload",
+    wire_key=("unifiedCreditCode",), wire_name=("serviceName", "unifiedCreditCode"), nav_rank=3,
     model=Provider, form=ProviderForm, owner_role=roles.PROVIDER, credit_attr="unifiedCreditCode",
     title_attr="serviceName", industry_of=lambda wire: None, has_industry=False,
     owner_name_attr="serviceName", natural_key=("credit_code",), key_fields=("unifiedCreditCode",),

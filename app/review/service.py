@@ -21,6 +21,7 @@ from app.audit.service import record as audit
 from app.db import utcnow, write
 from app.libraries import records
 from app.libraries.registry import LIBRARIES, Library
+from app.refusal import Refused
 from app.review.models import (
     APPROVED,
     CITY,
@@ -45,21 +46,13 @@ from app.review.models import (
     open_submissions_of,
 )
 
-DEFAULT_LEVELS = "pilots=county+city,archives=county+city,providers=city,products=city,targets=city"
 LEVEL_CHOICES = {"city": (CITY,), "county": (COUNTY,), "county+city": (COUNTY, CITY)}
 BULK_MAX = 1000
 LEVEL_OF_ROLE = {roles.COUNTY_OFFICIAL: COUNTY, roles.CITY_ADMIN: CITY}
 
 
-class ReviewRefused(ValueError):
-    """A decision the rules refuse; `field` names the form field the message belongs beside, if any."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class AlreadyDecided(ReviewRefused):
+class AlreadyDecided(Refused):
     """Someone else decided this submission first (or it was withdrawn)."""
 
 
@@ -72,7 +65,7 @@ class NotInScope(LookupError):
 def parse_levels(value) -> dict[str, tuple[str, ...]]:
     """REVIEW_LEVELS (`pilots=county+city,providers=city`, or a TOML table) → library → levels.
     A library it does not name takes its default; a wrong value raises ValueError with the reason."""
-    items: dict[str, str] = dict(pair.split("=", 1) for pair in DEFAULT_LEVELS.split(","))
+    items = {key: lib.review_levels for key, lib in LIBRARIES.items()}
     if isinstance(value, dict):
         given = {str(k): str(v) for k, v in value.items()}
     else:
@@ -157,11 +150,11 @@ def submit(session: Session, lib: Library, record, *, user=None, submitter_name:
     return sub
 
 
-def apply_direct(session: Session, lib: Library, record, *, user) -> Submission:
+def apply_direct(session: Session, lib: Library, record, *, user, source: str = FORM) -> Submission:
     """An official's own entry: applied to the formal record at once, and recorded as an approved
     submission with its decision row, so the record's history stays complete."""
     _close_open(session, lib, record, user=user, reason="主管部门直接修改入库")
-    sub = _new_submission(lib, record, user=user, submitter_name=None, source=FORM, status=APPROVED,
+    sub = _new_submission(lib, record, user=user, submitter_name=None, source=source, status=APPROVED,
                           levels=(level_of(user) or CITY,), awaiting="")
     sub.decided_at, sub.decided_by_name = utcnow(), sub.submitter_name
     session.add(sub)
@@ -221,18 +214,18 @@ def decide(session: Session, submission_id: int, *, user, decision: str, reason:
 def _decide(session: Session, submission_id: int, *, user, decision: str, reason: str, bulk: bool) -> Submission:
     reason = (reason or "").strip()
     if decision not in (D_APPROVE, D_REJECT, D_RETURN):
-        raise ReviewRefused("请选择审核结果。")
+        raise Refused("请选择审核结果。")
     if decision in (D_REJECT, D_RETURN) and not reason:
         verb = "驳回" if decision == D_REJECT else "退回修改"
-        raise ReviewRefused(f"{verb}时必须填写原因，提交人会看到它。", "reason")
+        raise Refused(f"{verb}时必须填写原因，提交人会看到它。", "reason")
     if len(reason) > 500:
-        raise ReviewRefused("原因不能超过 500 字。", "reason")
+        raise Refused("原因不能超过 500 字。", "reason")
     sub = load_for(session, submission_id, user)
     level = level_of(user)
     if not sub.is_open:
         raise _already(sub)
     if sub.awaiting != level:
-        raise ReviewRefused("该申请等待区县主管部门初审。" if sub.awaiting == COUNTY
+        raise Refused("该申请等待区县主管部门初审。" if sub.awaiting == COUNTY
                             else "该申请已通过区县初审，等待市级确认。")
     lib = LIBRARIES[sub.library]
     steps = tuple(sub.levels.split("+"))
@@ -258,7 +251,8 @@ def _decide(session: Session, submission_id: int, *, user, decision: str, reason
     # A city approval after a county one confirms it (审核 → 确认): the history names the two steps apart.
     stored = D_CONFIRM if decision == D_APPROVE and level == CITY and COUNTY in steps else decision
     _decision(session, sub, user, stored, reason or None)
-    record = session.get(lib.model, sub.record_id)
+    # The record as it is now, inside this transaction: an owner may have re-submitted since it was read.
+    record = session.get(lib.model, sub.record_id, populate_existing=True)
     noun, title = lib.noun, sub.title or "未命名"
     link = _link(lib, sub.record_id)
     if sub.status == APPROVED:
@@ -295,7 +289,7 @@ def bulk_approve(session: Session, submission_ids: Iterable[int], *, user) -> tu
                 done.append(_decide(session, sid, user=user, decision=D_APPROVE, reason="", bulk=True))
             except NotInScope:
                 skipped.append(f"申请 {sid} 不存在或不在您的管辖范围内。")
-            except ReviewRefused as exc:
+            except Refused as exc:
                 skipped.append(f"申请 {sid}：{exc}")
         audit(session, "review.bulk_approve", actor=user, target_type="review", target_id="",
               region_code=user.region_code, detail={"approved": [s.id for s in done], "skipped": len(skipped)})

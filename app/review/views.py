@@ -13,6 +13,7 @@ from app.db import get_session
 from app.dicts import service as dicts_service
 from app.libraries.registry import LIBRARIES
 from app.pagination import Page, paginate
+from app.refusal import Refused
 from app.review import bp, diff
 from app.review import service as review
 from app.review.models import (
@@ -177,7 +178,7 @@ def decide(submission_id: int):
             return _decided_fragment(sub, str(exc), "warning")
         flash(str(exc), "warning")
         return redirect(url_for("review.queue"))
-    except review.ReviewRefused as exc:
+    except Refused as exc:
         if exc.field is None:
             if wants_fragment():
                 return _decided_fragment(sub, str(exc), "error")

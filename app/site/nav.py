@@ -13,18 +13,9 @@ class NavItem(NamedTuple):
     args: dict | None = None
 
 
-def _library(key: str, label: str, owner: str | None) -> NavItem:
-    readers = r.OFFICIALS | ({owner} if owner else set())
-    return NavItem(label, "libraries.record_list", frozenset(readers), {"key": key})
-
-
+HOME = NavItem("工作台", "site.home", frozenset(r.ALL))
+# After the home entry come the national libraries, from their declarations (app.libraries.registry).
 NAV: list[NavItem] = [
-    NavItem("工作台", "site.home", frozenset(r.ALL)),
-    _library("pilots", "试点企业库", r.ENTERPRISE),
-    _library("archives", "一企一档", r.ENTERPRISE),
-    _library("providers", "服务商库", r.PROVIDER),
-    _library("products", "产品和解决方案库", r.PROVIDER),
-    _library("targets", "绩效管理", None),
     NavItem("审核队列", "review.queue", r.OFFICIALS),
     NavItem("推送中心", "docking.push_centre", frozenset({r.CITY_ADMIN})),
     NavItem("对接配置", "docking.settings_page", frozenset({r.CITY_ADMIN})),
@@ -38,5 +29,11 @@ NAV: list[NavItem] = [
 ]
 
 
+def _libraries() -> list[NavItem]:
+    from app.libraries.registry import in_menu_order
+
+    return [NavItem(lib.title, "libraries.record_list", lib.roles, {"key": lib.key}) for lib in in_menu_order()]
+
+
 def items_for(role: str | None) -> list[NavItem]:
-    return [item for item in NAV if role in item.roles]
+    return [item for item in (HOME, *_libraries(), *NAV) if role in item.roles]
