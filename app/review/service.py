@@ -211,7 +211,7 @@ def decide(session: Session, submission_id: int, *, user, decision: str, reason:
     return sub
 
 
-def _decide(session: Session, submission_id: int, *, user, decision: str, reason: str, bulk: bool) -> Submission:
+def _checked_reason(decision: str, reason: str) -> str:
     reason = (reason or "").strip()
     if decision not in (D_APPROVE, D_REJECT, D_RETURN):
         raise Refused("请选择审核结果。")
@@ -220,62 +220,78 @@ def _decide(session: Session, submission_id: int, *, user, decision: str, reason
         raise Refused(f"{verb}时必须填写原因，提交人会看到它。", "reason")
     if len(reason) > 500:
         raise Refused("原因不能超过 500 字。", "reason")
+    return reason
+
+
+def _decidable(session: Session, submission_id: int, user) -> tuple[Submission, str]:
+    """The submission and the official's level, if it is open and waits for that level."""
     sub = load_for(session, submission_id, user)
     level = level_of(user)
     if not sub.is_open:
         raise _already(sub)
     if sub.awaiting != level:
         raise Refused("该申请等待区县主管部门初审。" if sub.awaiting == COUNTY
-                            else "该申请已通过区县初审，等待市级确认。")
-    lib = LIBRARIES[sub.library]
+                      else "该申请已通过区县初审，等待市级确认。")
+    return sub, level
+
+
+def _outcome(sub: Submission, level: str, decision: str, reason: str) -> dict:
+    """The submission's new state: the next level after an approval, else where it ends."""
+    if decision != D_APPROVE:
+        return {"status": REJECTED if decision == D_REJECT else RETURNED, "awaiting": "", "reason": reason}
     steps = tuple(sub.levels.split("+"))
     later = steps[steps.index(level) + 1:] if level in steps else ()
-    actor = getattr(user, "display_name", None) or user.username
-    now = utcnow()
-    if decision == D_APPROVE and later:
-        values = {"status": COUNTY_APPROVED, "awaiting": later[0]}
-    elif decision == D_APPROVE:
-        values = {"status": APPROVED, "awaiting": ""}
-    else:
-        values = {"status": REJECTED if decision == D_REJECT else RETURNED, "awaiting": "", "reason": reason}
-    # The conditional UPDATE is what makes the decision single: it changes the row only in the state
-    # this official saw. BEGIN IMMEDIATE already queues the writers; on a server database it alone holds.
+    return {"status": COUNTY_APPROVED, "awaiting": later[0]} if later else {"status": APPROVED, "awaiting": ""}
+
+
+def _write_outcome(session: Session, sub: Submission, values: dict, actor: str) -> None:
+    """The conditional UPDATE is what makes the decision single: it changes the row only in the state this
+    official saw. BEGIN IMMEDIATE already queues the writers; on a server database it alone holds."""
+    values = dict(values, decided_at=utcnow(), decided_by_name=actor)
     result = session.execute(update(Submission).where(Submission.id == sub.id, Submission.status == sub.status,
-                                                      Submission.awaiting == sub.awaiting)
-                             .values(decided_at=now, decided_by_name=actor, **values))
+                                                      Submission.awaiting == sub.awaiting).values(**values))
     if result.rowcount != 1:
         session.refresh(sub)
         raise _already(sub)
-    for name, value in dict(values, decided_at=now, decided_by_name=actor).items():
+    for name, value in values.items():
         set_committed_value(sub, name, value)  # what the UPDATE wrote, without reading the row again
-    # A city approval after a county one confirms it (审核 → 确认): the history names the two steps apart.
-    stored = D_CONFIRM if decision == D_APPROVE and level == CITY and COUNTY in steps else decision
-    _decision(session, sub, user, stored, reason or None)
+
+
+def _apply_outcome(session: Session, lib: Library, sub: Submission, reason: str) -> str:
+    """Carry the decision to the record; the submitter's notification text."""
     # The record as it is now, inside this transaction: an owner may have re-submitted since it was read.
     record = session.get(lib.model, sub.record_id, populate_existing=True)
     noun, title = lib.noun, sub.title or "未命名"
-    link = _link(lib, sub.record_id)
     if sub.status == APPROVED:
         if record is not None:
             _apply(session, lib, record, sub)
-        text = f"您提交的{noun}“{title}”已审核通过，已进入正式库。"
-    elif sub.status == COUNTY_APPROVED:
-        text = f"您提交的{noun}“{title}”已通过区县初审，等待市级确认。"
-    else:
-        if record is not None:
-            record.status = records.REJECTED if sub.status == REJECTED else records.RETURNED
-        verb = "被驳回" if sub.status == REJECTED else "被退回修改"
-        text = f"您提交的{noun}“{title}”{verb}，原因：{reason}"
-    _notify(session, sub.submitter_id, text, link)
-    action = {D_CONFIRM: "review.confirm", D_APPROVE: "review.approve", D_REJECT: "review.reject",
-              D_RETURN: "review.return"}[stored]
-    detail = {"submission": sub.id, "title": sub.title, "status": sub.status}
-    if reason:
-        detail["reason"] = reason
-    if bulk:
-        detail["bulk"] = True
-    audit(session, action, actor=user, target_type=lib.key, target_id=sub.record_id, region_code=sub.region_code,
-          detail=detail)
+        return f"您提交的{noun}“{title}”已审核通过，已进入正式库。"
+    if sub.status == COUNTY_APPROVED:
+        return f"您提交的{noun}“{title}”已通过区县初审，等待市级确认。"
+    if record is not None:
+        record.status = records.REJECTED if sub.status == REJECTED else records.RETURNED
+    verb = "被驳回" if sub.status == REJECTED else "被退回修改"
+    return f"您提交的{noun}“{title}”{verb}，原因：{reason}"
+
+
+AUDIT_ACTIONS = {D_CONFIRM: "review.confirm", D_APPROVE: "review.approve", D_REJECT: "review.reject",
+                 D_RETURN: "review.return"}
+
+
+def _decide(session: Session, submission_id: int, *, user, decision: str, reason: str, bulk: bool) -> Submission:
+    reason = _checked_reason(decision, reason)
+    sub, level = _decidable(session, submission_id, user)
+    lib = LIBRARIES[sub.library]
+    _write_outcome(session, sub, _outcome(sub, level, decision, reason),
+                   getattr(user, "display_name", None) or user.username)
+    # A city approval after a county one confirms it (审核 → 确认): the history names the two steps apart.
+    stored = D_CONFIRM if decision == D_APPROVE and level == CITY and COUNTY in sub.levels.split("+") else decision
+    _decision(session, sub, user, stored, reason or None)
+    _notify(session, sub.submitter_id, _apply_outcome(session, lib, sub, reason), _link(lib, sub.record_id))
+    detail = {"submission": sub.id, "title": sub.title, "status": sub.status,
+              **({"reason": reason} if reason else {}), **({"bulk": True} if bulk else {})}
+    audit(session, AUDIT_ACTIONS[stored], actor=user, target_type=lib.key, target_id=sub.record_id,
+          region_code=sub.region_code, detail=detail)
     return sub
 
 
