@@ -28,16 +28,18 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(stmt: Select, *, session: Session, page: int, per_page: int) -> Page:
+def paginate(stmt: Select, *, session: Session, page: int, per_page: int, total: int | None = None) -> Page:
     """Run `stmt` for one page; `page` is clamped into range so a stale link still shows something.
 
-    A first page that is not full already holds every match, so its total needs no COUNT: looking up
+    `total`, when the caller already knows it (the review queue's counters), saves the COUNT. A first
+    page that is not full already holds every match, so its total needs no COUNT either: looking up
     one enterprise by name or credit code then reads the records once, not twice.
     """
-    first = list(session.exec(stmt.limit(per_page))) if page <= 1 else None
+    first = list(session.exec(stmt.limit(per_page))) if page <= 1 and total is None else None
     if first is not None and len(first) < per_page:
         return Page(first, len(first), 1, per_page)
-    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    if total is None:
+        total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
     page = min(max(1, page), max(1, ceil(total / per_page)))
     items = first if first is not None else list(session.exec(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items, total, page, per_page)

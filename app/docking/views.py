@@ -17,6 +17,7 @@ from app.docking.models import batches_query, dead_ids, dead_query, get_setting,
 from app.libraries.registry import LIBRARIES, Library, in_menu_order
 from app.pagination import paginate
 from app.site.htmx import render, wants_fragment
+from app.site.listargs import TEXT, codes_of, list_args
 
 ADMIN = roles.CITY_ADMIN
 
@@ -42,12 +43,9 @@ def _region_options() -> list[tuple[str, str]]:
 
 
 def _filters(source) -> dict[str, str]:
-    args = {name: (source.get(name) or "").strip()[:60] for name in ("lib", "q", "region", "industry")}
+    args = list_args(source, {"lib": TEXT, "q": TEXT, "region": codes_of(_region_options()),
+                              "industry": codes("industry")})
     args["lib"] = _library(args["lib"]).key
-    if args["region"] not in {code for code, _ in _region_options()}:
-        args["region"] = ""
-    if args["industry"] not in codes("industry"):
-        args["industry"] = ""
     return args
 
 

@@ -30,6 +30,7 @@ from app.pagination import paginate
 from app.refusal import Refused, show_on
 from app.site.dates import day_start
 from app.site.htmx import render
+from app.site.listargs import DATE, TEXT, list_args
 
 RESULTS = {"ok": "成功", "refused": "被拒绝"}
 
@@ -63,8 +64,7 @@ def _account_choices(form: PlatformForm, current_id: int | None = None) -> None:
 # ------------------------------------------------------------------------------------------- overview
 
 def _list_args() -> dict:
-    return {"q": request.args.get("q", "").strip()[:60], "status": request.args.get("status", "")
-            if request.args.get("status", "") in STATUS_LABELS else ""}
+    return list_args(request.args, {"q": TEXT, "status": STATUS_LABELS})
 
 
 @bp.get("/hub/")
@@ -273,8 +273,7 @@ def platform_config(platform_id: int):
 # ------------------------------------------------------------------------------------------- call log
 
 def _calls(platform: DockedPlatform | None, endpoint: str, **url_args):
-    args = {"result": request.args.get("result", "") if request.args.get("result", "") in RESULTS else "",
-            "start": request.args.get("start", "").strip()[:10], "end": request.args.get("end", "").strip()[:10]}
+    args = list_args(request.args, {"result": RESULTS, "start": DATE, "end": DATE})
     page = paginate(calls_query(platform_id=platform.id if platform else None, result=args["result"],
                                 start=day_start(args["start"]), end=day_start(args["end"], next_day=True)),
                     session=get_session(), page=request.args.get("page", 1, type=int),

@@ -14,12 +14,13 @@ from app.dicts.spec_dicts import codes
 from app.docking.models import states_for as push_states_for
 from app.files.fields import Owner, uploads_for
 from app.libraries import bp
-from app.libraries.records import STATUS_LABELS, find_by_key, records_query
+from app.libraries.records import SORTS, STATUS_LABELS, find_by_key, records_query
 from app.libraries.registry import RELATIONS, Library, get_library
 from app.libraries.service import owner_for_new, save
 from app.pagination import paginate
 from app.refusal import Refused, show_on
 from app.site.htmx import render
+from app.site.listargs import TEXT, codes_of, list_args
 from app.spec.form import flatten
 
 
@@ -49,16 +50,13 @@ def _record_or_404(lib: Library, record_id: int):
 def record_list(key: str):
     """A library's records in my scope: keyword, region, industry and status filters, sorting, paging."""
     lib = _library_for(key)
-    args = {name: request.args.get(name, "").strip()[:60] for name in ("q", "region", "industry", "status", "sort")}
     region_options = dicts_service.regions_below(current_user.region_code, session=get_session())
-    if args["region"] not in {code for code, _ in region_options}:
-        args["region"] = ""
-    if args["industry"] not in codes("industry"):
-        args["industry"] = ""
+    args = list_args(request.args, {"q": TEXT, "region": codes_of(region_options), "industry": codes("industry"),
+                                    "status": STATUS_LABELS, "sort": SORTS})
     page = paginate(
         records_query(lib.model, visible=_visible(lib), q=args["q"],
                       region_prefix=region_prefix(args["region"]) if args["region"] else "",
-                      industry=args["industry"], status=args["status"] if args["status"] in STATUS_LABELS else "",
+                      industry=args["industry"], status=args["status"],
                       sort=args["sort"] or "-updated", search_columns=lib.search_columns),
         session=get_session(), page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"],
     )

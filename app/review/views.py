@@ -29,8 +29,8 @@ from app.review.models import (
 )
 from app.site.dates import day_start
 from app.site.htmx import render, wants_fragment
+from app.site.listargs import DATE, TEXT, codes_of, list_args
 
-FILTERS = ("library", "source", "region", "submitter", "date_from", "date_to")
 
 
 # ---------------------------------------------------------------------------------------- shared context
@@ -69,17 +69,9 @@ def _region_options() -> list[tuple[str, str]]:
 
 
 def _args() -> dict:
-    args = {name: request.values.get(name, "").strip()[:60] for name in FILTERS}
-    if args["library"] not in LIBRARIES:
-        args["library"] = ""
-    if args["source"] not in SOURCE_LABELS:
-        args["source"] = ""
-    if args["region"] not in {code for code, _ in _region_options()}:
-        args["region"] = ""
-    for name in ("date_from", "date_to"):
-        if args[name] and day_start(args[name]) is None:
-            args[name] = ""
-    return args
+    return list_args(request.values, {"library": LIBRARIES, "source": SOURCE_LABELS,
+                                      "region": codes_of(_region_options()), "submitter": TEXT,
+                                      "date_from": DATE, "date_to": DATE})
 
 
 def _queue_page(args: dict, counts: dict[str, int], page_no: int) -> Page:
@@ -90,12 +82,9 @@ def _queue_page(args: dict, counts: dict[str, int], page_no: int) -> Page:
                        region=region_prefix(args["region"]) if args["region"] else "", submitter=args["submitter"],
                        start=day_start(args["date_from"]) if args["date_from"] else None,
                        end=day_start(args["date_to"], next_day=True) if args["date_to"] else None)
-    per_page, session = current_app.config["PAGE_SIZE"], get_session()
-    if any(args[name] for name in FILTERS if name != "library"):
-        return paginate(stmt, session=session, page=page_no, per_page=per_page)
-    total = counts.get(args["library"], 0) if args["library"] else sum(counts.values())
-    page_no = min(max(1, page_no), max(1, -(-total // per_page)))
-    return Page(list(session.exec(stmt.limit(per_page).offset((page_no - 1) * per_page))), total, page_no, per_page)
+    filtered = any(args[name] for name in args if name != "library")
+    total = None if filtered else counts.get(args["library"], 0) if args["library"] else sum(counts.values())
+    return paginate(stmt, session=get_session(), page=page_no, per_page=current_app.config["PAGE_SIZE"], total=total)
 
 
 def _counts() -> dict[str, int]:
