@@ -31,8 +31,6 @@ from app.site.dates import day_start
 from app.site.htmx import render, wants_fragment
 from app.site.listargs import DATE, TEXT, codes_of, list_args
 
-
-
 # ---------------------------------------------------------------------------------------- shared context
 
 def template_context() -> dict:
