@@ -16,7 +16,7 @@ from app.docking.forms import ImportForm, SettingsForm
 from app.docking.models import batches_query, dead_ids, dead_query, get_setting, recent_items_query, states_for
 from app.libraries.registry import LIBRARIES, Library, in_menu_order
 from app.pagination import paginate
-from app.site.htmx import render, wants_fragment
+from app.site.htmx import answer, render, wants_fragment
 from app.site.listargs import TEXT, codes_of, list_args
 
 ADMIN = roles.CITY_ADMIN
@@ -105,10 +105,9 @@ def push_queue():
         ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:10000]
         if not ids:
             message = "请先勾选要推送的记录。"
-            if wants_fragment():
-                return render("docking/push.html", "docking/_candidates.html", **_candidates_context(args, message))
-            flash(message, "warning")
-            return redirect(url_for("docking.push_centre", **args))
+            return answer(message, "warning", redirect_to=url_for("docking.push_centre", **args),
+                          fragment=lambda: render("docking/push.html", "docking/_candidates.html",
+                                                  **_candidates_context(args, message)))
         result = outbox.queue(session, lib, ids, actor=_me(), scope_prefix=_prefix())
     worker.wake(current_app._get_current_object())
     message = f"已加入推送队列 {result.queued} 条"
@@ -178,12 +177,12 @@ def dead_drop():
 
 
 def _after_dead(message: str):
-    if wants_fragment():
+    def fragment():
         page = paginate(dead_query(region_prefix=_prefix()), session=get_session(), page=1,
                         per_page=current_app.config["PAGE_SIZE"])
         return render("docking/dead.html", "docking/_dead.html", page=page, libraries=LIBRARIES, message=message)
-    flash(message, "success")
-    return redirect(url_for("docking.dead_list"))
+
+    return answer(message, "success", fragment=fragment, redirect_to=url_for("docking.dead_list"))
 
 
 @bp.post("/resume")
@@ -266,7 +265,5 @@ def settings_test():
     with write(session):
         audit(session, "docking.test_connection", actor=_me(), target_type="docking_setting",
               outcome="success" if ok else "failure", detail={"message": message, "base_url": conf.base_url})
-    if wants_fragment():
-        return render_template("docking/_test_result.html", ok=ok, message=message)
-    flash(message, "success" if ok else "error")
-    return redirect(url_for("docking.settings_page"))
+    return answer(message, "success" if ok else "error", redirect_to=url_for("docking.settings_page"),
+                  fragment=lambda: render_template("docking/_test_result.html", ok=ok, message=message))

@@ -28,7 +28,7 @@ from app.review.models import (
     unread_count,
 )
 from app.site.dates import day_start
-from app.site.htmx import render, wants_fragment
+from app.site.htmx import answer, render, wants_fragment
 from app.site.listargs import DATE, TEXT, codes_of, list_args
 
 # ---------------------------------------------------------------------------------------- shared context
@@ -161,26 +161,21 @@ def decide(submission_id: int):
                             reason=reason)
     except review.AlreadyDecided as exc:
         session.refresh(sub)
-        if wants_fragment():
-            return _decided_fragment(sub, str(exc), "warning")
-        flash(str(exc), "warning")
-        return redirect(url_for("review.queue"))
+        return _answer(sub, str(exc), "warning")
     except Refused as exc:
         if exc.field is None:
-            if wants_fragment():
-                return _decided_fragment(sub, str(exc), "error")
-            flash(str(exc), "error")
-            return redirect(url_for("review.queue"))
+            return _answer(sub, str(exc), "error")
         ctx = _pane_context(sub)
         ctx.update(reason=reason, errors={exc.field: [str(exc)]}, chosen=decision)
         if wants_fragment():  # htmx swaps 200s only: the pane comes back with the message beside the reason
             return render_template("review/_pane.html", **ctx)
         return render_template("review/submission.html", **ctx), 422
-    message = f"已{review_label(sub)}：{sub.title or '未命名'}"
-    if wants_fragment():
-        return _decided_fragment(sub, message, "success")
-    flash(message, "success")
-    return redirect(url_for("review.queue"))
+    return _answer(sub, f"已{review_label(sub)}：{sub.title or '未命名'}", "success")
+
+
+def _answer(sub: Submission, message: str, category: str):
+    return answer(message, category, fragment=lambda: _decided_fragment(sub, message, category),
+                  redirect_to=url_for("review.queue"))
 
 
 def review_label(sub: Submission) -> str:
@@ -211,13 +206,9 @@ def bulk():
         if skipped:
             message += f"{len(skipped)} 条未处理：" + "；".join(skipped[:5])
         category = "success" if not skipped else "warning"
-    if wants_fragment():
-        args = _args()
-        return render("review/queue.html", "review/_queue.html",
-                      **_queue_context(args, request.values.get("page", 1, type=int), message=message,
-                                       category=category, oob_counts=True))
-    flash(message, category)
-    return redirect(url_for("review.queue"))
+    return answer(message, category, redirect_to=url_for("review.queue"), fragment=lambda: render(
+        "review/queue.html", "review/_queue.html", **_queue_context(
+            _args(), request.values.get("page", 1, type=int), message=message, category=category, oob_counts=True)))
 
 
 # ---------------------------------------------------------------------------------------- notifications

@@ -1,7 +1,10 @@
 """Rendering helpers for the htmx conventions of DESIGN.md."""
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from collections.abc import Callable
+
+from flask import flash, make_response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 
 def wants_fragment() -> bool:
@@ -15,3 +18,13 @@ def render(full: str, fragment: str, **context):
     response = make_response(render_template(fragment if wants_fragment() else full, **context))
     response.vary.add("HX-Request")
     return response
+
+
+def answer(message: str, category: str, *, fragment: Callable[[], ResponseReturnValue],
+           redirect_to: str) -> ResponseReturnValue:
+    """The answer to an action: an htmx request gets `fragment()` (which shows the message itself); a
+    plain form post flashes the message and redirects (post → redirect → get)."""
+    if wants_fragment():
+        return fragment()
+    flash(message, category)
+    return redirect(redirect_to)
