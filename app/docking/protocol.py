@@ -128,7 +128,7 @@ def result_body(library: str, *, added: int, updated: int, failed_names: list[st
 # ------------------------------------------------------------------------------------ record identity
 
 def natural_key(library: str, obj: dict) -> str:
-    """What identifies a pushed record (DESIGN.md: the spec's identifying content), as one string."""
+    """What identifies a pushed record (docs/ARCHITECTURE.md: the spec's identifying content), as one string."""
     return LIBRARIES[library].key_of(obj)
 
 

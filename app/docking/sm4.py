@@ -1,7 +1,7 @@
 """SM4 (GB/T 32907) through `cryptography`, with the modes and paddings the docking header may use.
 
 `cryptography` is OpenSSL-backed and passes the standard's vector; gmssl's SM4 is slow and its ZERO
-unpadding and CBC padding are wrong, so it is not used here (DESIGN.md).
+unpadding and CBC padding are wrong, so it is not used here.
 """
 from __future__ import annotations
 

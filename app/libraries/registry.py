@@ -45,7 +45,7 @@ class Library:
     owner_role: str | None  # the bound role whose organisation a record belongs to
     credit_attr: str | None  # the spec attribute holding the owner's credit code, if the record names it
     title_attr: str  # the spec attribute lists show
-    # What identifies a record on the wire (DESIGN.md: the spec's identifying content), joined with "/",
+    # What identifies a record on the wire (docs/ARCHITECTURE.md: the spec's identifying content), joined with "/",
     # and the attributes whose first filled value names a failed record in `faidEntName` (失败数据的企业名称);
     # none: the identifying content itself (a target names no enterprise).
     wire_key: tuple[str, ...] = ("creditCode",)
@@ -55,7 +55,7 @@ class Library:
     nav_rank: int = 0  # place in the navigation bar (officials read pilots first)
     owner_name_attr: str | None = None  # filled with the owner's name when its own user starts a record
     industry_of: Callable[[dict], str | None] = lambda wire: wire.get("industryName")
-    natural_key: tuple[str, ...] = ("credit_code",)  # record columns that identify a record (DESIGN.md)
+    natural_key: tuple[str, ...] = ("credit_code",)  # record columns that identify a record (docs/ARCHITECTURE.md)
     key_fields: tuple[str, ...] = ()  # the form fields behind the natural key (a duplicate is shown there)
     # For records whose owner is another library's record (a product's provider, an archive's pilot
     # enterprise): (region, credit code) of that record, found from the payload.

@@ -1,4 +1,4 @@
-"""Rendering helpers for the htmx conventions of DESIGN.md."""
+"""Rendering helpers for the htmx conventions (docs/ARCHITECTURE.md, "Conventions")."""
 from __future__ import annotations
 
 from collections.abc import Callable
