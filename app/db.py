@@ -7,7 +7,7 @@ the start instead of failing half-way with "database is locked".
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -70,8 +70,12 @@ def _close_session(_exc=None) -> None:
 
 
 @contextmanager
-def write(session: Session | None = None) -> Iterator[Session]:
+def write(session: Session | None = None, *, fresh: Iterable[object] = ()) -> Iterator[Session]:
     """A write transaction: BEGIN IMMEDIATE, commit on success, roll back on any error.
+
+    `fresh` are the rows the write changes, read again inside it: sessions keep what they loaded after a
+    commit (expire_on_commit off), and a value equal to a stale one is left out of the UPDATE, so a change
+    decided on an old read would silently not happen (docs/ARCHITECTURE.md, "Conventions").
 
     A read transaction still open on the session is ended first, so the writer sees the latest data.
     A write inside a write joins it: the outer one commits or rolls back the whole (a pushed batch writes
@@ -86,6 +90,8 @@ def write(session: Session | None = None) -> Iterator[Session]:
     session.connection(execution_options={_WRITE: True})
     session.info[_WRITE] = True
     try:
+        for row in fresh:
+            session.refresh(row)
         yield session
         session.commit()
     except BaseException:

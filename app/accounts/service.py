@@ -119,10 +119,10 @@ def update_user(session: Session, *, actor: User, user: User, display_name: str,
     check_assignment(actor.role, actor.region_code, role=role, region_code=region_code, credit_code=credit_code)
     new = {"display_name": display_name, "role": role, "region_code": region_code,
            "credit_code": credit_code if role in roles.BOUND_ROLES else None, "phone": phone}
-    changes = {k: [getattr(user, k), v] for k, v in new.items() if getattr(user, k) != v}
-    if not changes:
-        return {}
-    with write(session):
+    with write(session, fresh=[user]):
+        changes = {k: [getattr(user, k), v] for k, v in new.items() if getattr(user, k) != v}
+        if not changes:
+            return {}
         for key, (_, value) in changes.items():
             setattr(user, key, value)
         user.updated_at = utcnow()
@@ -137,7 +137,7 @@ def update_user(session: Session, *, actor: User, user: User, display_name: str,
 def set_active(session: Session, *, actor: User, user: User, active: bool) -> None:
     if user.id == actor.id:
         raise Refused("不能停用自己的账号。")
-    with write(session):
+    with write(session, fresh=[user]):
         user.is_active = active
         user.updated_at = utcnow()
         if not active:
@@ -147,7 +147,7 @@ def set_active(session: Session, *, actor: User, user: User, active: bool) -> No
 
 
 def unlock(session: Session, *, actor: User, user: User) -> None:
-    with write(session):
+    with write(session, fresh=[user]):
         user.locked_until = None
         user.failed_logins = 0
         record(session, "user.unlock", actor=actor, target_type="user", target_id=user.id,
@@ -167,7 +167,7 @@ def reset_password(session: Session, *, actor: User, user: User) -> str:
     if user.id == actor.id:
         raise Refused("请通过“修改密码”修改自己的密码。")
     new_password = passwords.generate_password()
-    with write(session):
+    with write(session, fresh=[user]):
         user.password_hash = passwords.hash_password(new_password)
         user.must_change_password = True
         user.password_changed_at = utcnow()

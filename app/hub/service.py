@@ -174,7 +174,7 @@ def update(session: Session, platform: DockedPlatform, *, actor: User | None, na
             raise Refused("已批准的平台不能更换绑定账号；如需更换，请重新登记平台。", "bound_user_id")
         check_binding(bound_user, actor=actor)
         new.update(bound_user_id=bound_user.id, region_code=bound_user.region_code)
-    with write(session):
+    with write(session, fresh=[platform]):
         changes = {k: [getattr(platform, k), v] for k, v in new.items() if getattr(platform, k) != v}
         for key, (_old, value) in changes.items():
             setattr(platform, key, value)
@@ -192,7 +192,7 @@ def set_enabled(session: Session, platform: DockedPlatform, *, actor: User | Non
     """The per-platform switch. Switching off also ends the platform's tokens."""
     _require(actor, roles.HUB_ADMIN)
     _check_region(actor, platform.region_code)
-    with write(session):
+    with write(session, fresh=[platform]):
         platform.enabled, platform.updated_at = enabled, utcnow()
         revoked = 0 if enabled else revoke_tokens(platform.id, session=session)
         _audit(session, "hub.enable" if enabled else "hub.disable", actor, target_id=platform.id,
@@ -237,8 +237,7 @@ def approve(session: Session, platform: DockedPlatform, *, actor: User | None) -
     """The approver approves a pending registration: credentials are issued and returned, once."""
     _require(actor, roles.HUB_APPROVER)
     _check_region(actor, platform.region_code)
-    with write(session):
-        session.refresh(platform)  # inside BEGIN IMMEDIATE: the state no one else can change any more
+    with write(session, fresh=[platform]):  # inside BEGIN IMMEDIATE: the state no one else can change any more
         if platform.status != PENDING:
             raise Refused(already_decided(platform))
         platform.status, platform.reject_reason = APPROVED, None
@@ -259,8 +258,7 @@ def reject(session: Session, platform: DockedPlatform, *, actor: User | None, re
         raise Refused("驳回时必须填写原因，登记人会看到它。", "reason")
     if len(reason) > 500:
         raise Refused("原因不能超过 500 字。", "reason")
-    with write(session):
-        session.refresh(platform)
+    with write(session, fresh=[platform]):
         if platform.status != PENDING:
             raise Refused(already_decided(platform))
         platform.status, platform.reject_reason = REJECTED, reason
@@ -274,8 +272,7 @@ def rotate(session: Session, platform: DockedPlatform, *, actor: User | None) ->
     """轮换密钥: new client_id, secret and SM4 key; the old ones and every token issued stop working."""
     _require(actor, roles.HUB_ADMIN)
     _check_region(actor, platform.region_code)
-    with write(session):
-        session.refresh(platform)
+    with write(session, fresh=[platform]):
         if platform.status != APPROVED:
             raise Refused("只有已批准的平台才有密钥可以轮换。")
         secret, key = _issue(platform)

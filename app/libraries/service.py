@@ -119,7 +119,7 @@ def _target(session: Session, lib: Library, where: Placement, *, record, source:
     """(the record to write, its region): `record` itself, or for a push or an import the record with the
     same natural key (a form refuses a duplicate instead), or a new one."""
     if record is not None:
-        session.refresh(record)  # what this write changes, read inside its transaction (no stale status)
+        session.refresh(record)  # what this write changes, read inside its transaction (db.write's `fresh`)
         if where.complete_key and find_by_key(lib.model, session=session, exclude_id=record.id, **where.key):
             raise Refused(f"同一{lib.noun}已存在，不能重复登记。", lib.key_fields[0])
         return record, where.region
