@@ -44,6 +44,7 @@ from app.review.models import (
     Submission,
     open_submissions_of,
 )
+from app.review.notify import notify
 
 DEFAULT_LEVELS = "pilots=county+city,archives=county+city,providers=city,products=city,targets=city"
 LEVEL_CHOICES = {"city": (CITY,), "county": (COUNTY,), "county+city": (COUNTY, CITY)}
@@ -104,11 +105,6 @@ def level_of(user) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------- submitting
-
-def _notify(session: Session, user_id: int | None, text: str, link: str = "") -> None:
-    if user_id is not None:
-        session.add(Notification(user_id=user_id, text=text, link=link[:255]))
-
 
 def _link(lib: Library, record_id: int) -> str:
     return lib.record_url(record_id) if has_request_context() else ""
@@ -218,8 +214,7 @@ def decide(session: Session, submission_id: int, *, user, decision: str, reason:
     return sub
 
 
-def _decide(session: Session, submission_id: int, *, user, decision: str, reason: str, bulk: bool) -> Submission:
-    reason = (reason or "").strip()
+def _check_request(decision: str, reason: str) -> None:
     if decision not in (D_APPROVE, D_REJECT, D_RETURN):
         raise ReviewRefused("请选择审核结果。")
     if decision in (D_REJECT, D_RETURN) and not reason:
@@ -227,26 +222,28 @@ def _decide(session: Session, submission_id: int, *, user, decision: str, reason
         raise ReviewRefused(f"{verb}时必须填写原因，提交人会看到它。", "reason")
     if len(reason) > 500:
         raise ReviewRefused("原因不能超过 500 字。", "reason")
-    sub = load_for(session, submission_id, user)
-    level = level_of(user)
+
+
+def _check_turn(sub: Submission, level: str | None) -> None:
     if not sub.is_open:
         raise _already(sub)
     if sub.awaiting != level:
         raise ReviewRefused("该申请等待区县主管部门初审。" if sub.awaiting == COUNTY
                             else "该申请已通过区县初审，等待市级确认。")
-    lib = LIBRARIES[sub.library]
-    steps = tuple(sub.levels.split("+"))
-    later = steps[steps.index(level) + 1:] if level in steps else ()
-    actor = getattr(user, "display_name", None) or user.username
-    now = utcnow()
+
+
+def _new_values(decision: str, later: tuple[str, ...], reason: str) -> dict[str, str]:
     if decision == D_APPROVE and later:
-        values = {"status": COUNTY_APPROVED, "awaiting": later[0]}
-    elif decision == D_APPROVE:
-        values = {"status": APPROVED, "awaiting": ""}
-    else:
-        values = {"status": REJECTED if decision == D_REJECT else RETURNED, "awaiting": "", "reason": reason}
+        return {"status": COUNTY_APPROVED, "awaiting": later[0]}
+    if decision == D_APPROVE:
+        return {"status": APPROVED, "awaiting": ""}
+    return {"status": REJECTED if decision == D_REJECT else RETURNED, "awaiting": "", "reason": reason}
+
+
+def _store_decision(session: Session, sub: Submission, values: dict[str, str], actor: str) -> None:
     # The conditional UPDATE is what makes the decision single: it changes the row only in the state
     # this official saw. BEGIN IMMEDIATE already queues the writers; on a server database it alone holds.
+    now = utcnow()
     result = session.execute(update(Submission).where(Submission.id == sub.id, Submission.status == sub.status,
                                                       Submission.awaiting == sub.awaiting)
                              .values(decided_at=now, decided_by_name=actor, **values))
@@ -255,33 +252,55 @@ def _decide(session: Session, submission_id: int, *, user, decision: str, reason
         raise _already(sub)
     for name, value in dict(values, decided_at=now, decided_by_name=actor).items():
         set_committed_value(sub, name, value)  # what the UPDATE wrote, without reading the row again
-    # A city approval after a county one confirms it (审核 → 确认): the history names the two steps apart.
-    stored = D_CONFIRM if decision == D_APPROVE and level == CITY and COUNTY in steps else decision
-    _decision(session, sub, user, stored, reason or None)
+
+
+def _apply_outcome(session: Session, lib: Library, sub: Submission, reason: str) -> str:
+    """Carry the decision to the record; the submitter's message."""
     record = session.get(lib.model, sub.record_id)
     noun, title = lib.noun, sub.title or "未命名"
-    link = _link(lib, sub.record_id)
     if sub.status == APPROVED:
         if record is not None:
             _apply(session, lib, record, sub)
-        text = f"您提交的{noun}“{title}”已审核通过，已进入正式库。"
-    elif sub.status == COUNTY_APPROVED:
-        text = f"您提交的{noun}“{title}”已通过区县初审，等待市级确认。"
-    else:
-        if record is not None:
-            record.status = records.REJECTED if sub.status == REJECTED else records.RETURNED
-        verb = "被驳回" if sub.status == REJECTED else "被退回修改"
-        text = f"您提交的{noun}“{title}”{verb}，原因：{reason}"
-    _notify(session, sub.submitter_id, text, link)
-    action = {D_CONFIRM: "review.confirm", D_APPROVE: "review.approve", D_REJECT: "review.reject",
-              D_RETURN: "review.return"}[stored]
+        return f"您提交的{noun}“{title}”已审核通过，已进入正式库。"
+    if sub.status == COUNTY_APPROVED:
+        return f"您提交的{noun}“{title}”已通过区县初审，等待市级确认。"
+    if record is not None:
+        record.status = records.REJECTED if sub.status == REJECTED else records.RETURNED
+    verb = "被驳回" if sub.status == REJECTED else "被退回修改"
+    return f"您提交的{noun}“{title}”{verb}，原因：{reason}"
+
+
+_AUDIT_ACTIONS = {D_CONFIRM: "review.confirm", D_APPROVE: "review.approve", D_REJECT: "review.reject",
+                  D_RETURN: "review.return"}
+
+
+def _audit_decision(session: Session, lib: Library, sub: Submission, *, user, stored: str, reason: str,
+                    bulk: bool) -> None:
     detail = {"submission": sub.id, "title": sub.title, "status": sub.status}
     if reason:
         detail["reason"] = reason
     if bulk:
         detail["bulk"] = True
-    audit(session, action, actor=user, target_type=lib.key, target_id=sub.record_id, region_code=sub.region_code,
-          detail=detail)
+    audit(session, _AUDIT_ACTIONS[stored], actor=user, target_type=lib.key, target_id=sub.record_id,
+          region_code=sub.region_code, detail=detail)
+
+
+def _decide(session: Session, submission_id: int, *, user, decision: str, reason: str, bulk: bool) -> Submission:
+    reason = (reason or "").strip()
+    _check_request(decision, reason)
+    sub = load_for(session, submission_id, user)
+    level = level_of(user)
+    _check_turn(sub, level)
+    lib = LIBRARIES[sub.library]
+    steps = tuple(sub.levels.split("+"))
+    later = steps[steps.index(level) + 1:] if level in steps else ()
+    _store_decision(session, sub, _new_values(decision, later, reason),
+                    getattr(user, "display_name", None) or user.username)
+    # A city approval after a county one confirms it (审核 → 确认): the history names the two steps apart.
+    stored = D_CONFIRM if decision == D_APPROVE and level == CITY and COUNTY in steps else decision
+    _decision(session, sub, user, stored, reason or None)
+    notify(session, sub.submitter_id, _apply_outcome(session, lib, sub, reason), _link(lib, sub.record_id))
+    _audit_decision(session, lib, sub, user=user, stored=stored, reason=reason, bulk=bulk)
     return sub
 
 
