@@ -11,7 +11,7 @@ from app.audit.service import record as audit
 from app.db import get_session, write
 from app.dicts import service as dicts_service
 from app.dicts.spec_dicts import codes
-from app.docking import bp, client, outbox, settings, status, worker
+from app.docking import bp, client, dead, pause, queue, settings, status, worker
 from app.docking.forms import ImportForm, SettingsForm
 from app.docking.models import batches_query, dead_ids, dead_query, get_setting, recent_items_query, states_for
 from app.libraries.registry import LIBRARIES, Library
@@ -52,7 +52,7 @@ def _filters(source) -> dict[str, str]:
 
 def _candidates(lib: Library, args: dict):
     visible = current_scope().where(region_col=lib.model.region_code)
-    return outbox.candidates_query(lib, visible=visible, q=args["q"], region=args["region"],
+    return queue.candidates_query(lib, visible=visible, q=args["q"], region=args["region"],
                                    industry=args["industry"])
 
 
@@ -101,7 +101,7 @@ def push_queue():
     lib = _library(args["lib"])
     session = get_session()
     if request.form.get("scope") == "all":
-        result = outbox.queue_matching(session, lib, _candidates(lib, args), actor=_me(), scope_prefix=_prefix())
+        result = queue.queue_matching(session, lib, _candidates(lib, args), actor=_me(), scope_prefix=_prefix())
     else:
         ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:10000]
         if not ids:
@@ -110,7 +110,7 @@ def push_queue():
                 return render("docking/push.html", "docking/_candidates.html", **_candidates_context(args, message))
             flash(message, "warning")
             return redirect(url_for("docking.push_centre", **args))
-        result = outbox.queue(session, lib, ids, actor=_me(), scope_prefix=_prefix())
+        result = queue.queue(session, lib, ids, actor=_me(), scope_prefix=_prefix())
     worker.wake(current_app._get_current_object())
     message = f"已加入推送队列 {result.queued} 条"
     if result.already:
@@ -165,7 +165,7 @@ def _dead_ids() -> list[int]:
 @roles_required(ADMIN)
 def dead_retry():
     """重试: the items wait again, due now."""
-    count = outbox.retry_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
+    count = dead.retry_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
     worker.wake(current_app._get_current_object())
     return _after_dead(f"已重新加入推送队列 {count} 条。")
 
@@ -174,7 +174,7 @@ def dead_retry():
 @roles_required(ADMIN)
 def dead_drop():
     """放弃: the items leave the list and are not sent."""
-    count = outbox.drop_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
+    count = dead.drop_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
     return _after_dead(f"已放弃推送 {count} 条。")
 
 
@@ -191,7 +191,7 @@ def _after_dead(message: str):
 @roles_required(ADMIN)
 def resume():
     """恢复推送 after a pause (after the cause has been fixed)."""
-    if outbox.resume(get_session(), actor=_me()):
+    if pause.resume(get_session(), actor=_me()):
         worker.wake(current_app._get_current_object())
         flash("已恢复推送。", "success")
     else:
