@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from app.docking import sm4
 
@@ -48,7 +50,7 @@ class AuthLayout:
         return cls(**{k: str(v) for k, v in (values or {}).items() if k in names and v not in (None, "")})
 
     @classmethod
-    def from_settings(cls, cfg, prefix: str) -> AuthLayout:
+    def from_settings(cls, cfg: Mapping[str, Any], prefix: str) -> AuthLayout:
         """The layout from settings named <prefix>MODE, …PADDING, …ENCODING, …OUTPUT, …TEMPLATE, …IV."""
         return cls(**{f.name: str(cfg[prefix + f.name.upper()]) for f in fields(cls)})
 

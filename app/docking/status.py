@@ -77,7 +77,7 @@ def current(session: Session, conf: DockingConfig, *, region_prefix: str = "", b
 
 def lines(status: Status) -> list[str]:
     """The status in Chinese, one fact a line (CLI)."""
-    def local(moment):
+    def local(moment: datetime | None) -> str:
         return moment.astimezone(protocol.SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
     out = [f"对接配置：{'完整' if status.configured else '不完整，缺少 ' + '、'.join(status.missing)}",

@@ -2,7 +2,10 @@
 dead-letter list) and the docking settings page, for the city administrator."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.accounts import roles
@@ -19,6 +22,11 @@ from app.pagination import paginate
 from app.site.htmx import render, wants_fragment
 
 ADMIN = roles.CITY_ADMIN
+
+
+def _app() -> Flask:
+    """The real app, not the proxy: the worker keeps it beyond the request."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def _me():
@@ -40,7 +48,7 @@ def _region_options() -> list[tuple[str, str]]:
     return dicts_service.regions_below(current_user.region_code, session=get_session())
 
 
-def _filters(source) -> dict[str, str]:
+def _filters(source: Any) -> dict[str, Any]:
     args = {name: (source.get(name) or "").strip()[:60] for name in ("lib", "q", "region", "industry")}
     args["lib"] = _library(args["lib"]).key
     if args["region"] not in {code for code, _ in _region_options()}:
@@ -50,8 +58,9 @@ def _filters(source) -> dict[str, str]:
     return args
 
 
-def _candidates(lib: Library, args: dict):
-    visible = current_scope().where(region_col=lib.model.region_code)
+def _candidates(lib: Library, args: dict) -> Any:
+    model: Any = lib.model
+    visible = current_scope().where(region_col=model.region_code)
     return queue.candidates_query(lib, visible=visible, q=args["q"], region=args["region"],
                                    industry=args["industry"])
 
@@ -84,7 +93,7 @@ def _progress_context() -> dict:
 
 @bp.get("/push")
 @roles_required(ADMIN)
-def push_centre():
+def push_centre() -> ResponseReturnValue:
     """推送中心: my region's approved records of a library, to select and push, with the push progress."""
     args = _filters(request.args)
     context = _candidates_context(args)
@@ -95,7 +104,7 @@ def push_centre():
 
 @bp.post("/push")
 @roles_required(ADMIN)
-def push_queue():
+def push_queue() -> ResponseReturnValue:
     """推送: the selected records (or every record the filter matches) join the outbox."""
     args = _filters(request.form)
     lib = _library(args["lib"])
@@ -111,7 +120,7 @@ def push_queue():
             flash(message, "warning")
             return redirect(url_for("docking.push_centre", **args))
         result = queue.queue(session, lib, ids, actor=_me(), scope_prefix=_prefix())
-    worker.wake(current_app._get_current_object())
+    worker.wake(_app())
     message = f"已加入推送队列 {result.queued} 条"
     if result.already:
         message += f"，{result.already} 条已在队列中"
@@ -128,7 +137,7 @@ def push_queue():
 
 @bp.get("/progress")
 @roles_required(ADMIN)
-def progress():
+def progress() -> ResponseReturnValue:
     """The push progress partial (polled while anything is waiting)."""
     context = _progress_context()
     response = render("docking/progress.html", "docking/_progress.html", **context)
@@ -139,7 +148,7 @@ def progress():
 
 @bp.get("/batches")
 @roles_required(ADMIN)
-def batch_list():
+def batch_list() -> ResponseReturnValue:
     """Every upload call with what it carried and what the upper platform answered, newest first."""
     page = paginate(batches_query(region_prefix=_prefix()), session=get_session(),
                     page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"])
@@ -148,7 +157,7 @@ def batch_list():
 
 @bp.get("/dead")
 @roles_required(ADMIN)
-def dead_list():
+def dead_list() -> ResponseReturnValue:
     """Items whose retries ran out, to retry or drop."""
     page = paginate(dead_query(region_prefix=_prefix()), session=get_session(),
                     page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"])
@@ -163,16 +172,16 @@ def _dead_ids() -> list[int]:
 
 @bp.post("/dead/retry")
 @roles_required(ADMIN)
-def dead_retry():
+def dead_retry() -> ResponseReturnValue:
     """重试: the items wait again, due now."""
     count = dead.retry_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
-    worker.wake(current_app._get_current_object())
+    worker.wake(_app())
     return _after_dead(f"已重新加入推送队列 {count} 条。")
 
 
 @bp.post("/dead/drop")
 @roles_required(ADMIN)
-def dead_drop():
+def dead_drop() -> ResponseReturnValue:
     """放弃: the items leave the list and are not sent."""
     count = dead.drop_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
     return _after_dead(f"已放弃推送 {count} 条。")
@@ -189,10 +198,10 @@ def _after_dead(message: str):
 
 @bp.post("/resume")
 @roles_required(ADMIN)
-def resume():
+def resume() -> ResponseReturnValue:
     """恢复推送 after a pause (after the cause has been fixed)."""
     if pause.resume(get_session(), actor=_me()):
-        worker.wake(current_app._get_current_object())
+        worker.wake(_app())
         flash("已恢复推送。", "success")
     else:
         flash("推送未暂停。", "warning")
@@ -219,7 +228,7 @@ def _settings_page(form=None, import_form=None, status_code=200):
 
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(ADMIN)
-def settings_page():
+def settings_page() -> ResponseReturnValue:
     """对接配置: the upper platform's address, credentials, SM4 key, Authorization layout, window, quota."""
     if request.method == "GET":
         return _settings_page()
@@ -231,14 +240,14 @@ def settings_page():
     values.update({name: getattr(form, name).data or None for name in settings.NUMBER_FIELDS})
     settings.save_settings(get_session(), actor=_me(), values=values, client_secret=form.client_secret.data or None,
                            sm4_key=(form.sm4_key.data or "").strip() or None)
-    worker.wake(current_app._get_current_object())
+    worker.wake(_app())
     flash("对接配置已保存。", "success")
     return redirect(url_for("docking.settings_page"))
 
 
 @bp.post("/settings/import")
 @roles_required(ADMIN)
-def settings_import():
+def settings_import() -> ResponseReturnValue:
     """导入配置文件: every field from the file the upper platform exported."""
     form = ImportForm()
     if form.validate_on_submit():
@@ -251,7 +260,7 @@ def settings_import():
             except ValueError as exc:
                 form.config_file.errors = [str(exc)]
             else:
-                worker.wake(current_app._get_current_object())
+                worker.wake(_app())
                 flash("已导入对接配置文件。请按“测试连接”确认能取得令牌。", "success")
                 return redirect(url_for("docking.settings_page"))
     return _settings_page(import_form=form, status_code=400)
@@ -259,7 +268,7 @@ def settings_import():
 
 @bp.post("/settings/test")
 @roles_required(ADMIN)
-def settings_test():
+def settings_test() -> ResponseReturnValue:
     """测试连接: fetch a token with the saved settings and say in Chinese how it went."""
     session = get_session()
     conf = settings.load_config(session)
