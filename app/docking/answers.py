@@ -7,7 +7,7 @@ The answer is classified before the finishing transaction opens; the HTTP call i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -102,7 +102,6 @@ class Finishing:
     report: BatchReport
     now: datetime
     message: str
-    finished: list[OutboxItem] = field(default_factory=list)
 
     @property
     def code(self) -> str | None:
