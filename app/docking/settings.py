@@ -97,22 +97,30 @@ def check_startup(cfg: Mapping[str, Any]) -> None:
             raise ValueError(f"SMEDT_DOCKING_SM4_KEY：{exc}") from exc
 
 
+def _layout(row: DockingSetting | None, cfg: Mapping[str, Any]) -> AuthLayout:
+    env_layout = AuthLayout.from_settings(cfg, "DOCKING_AUTH_").to_dict()
+    stored = {key: getattr(row, name) for name, key in LAYOUT_FIELDS.items()} if row else {}
+    try:
+        return AuthLayout.from_dict({**env_layout, **{k: v for k, v in stored.items() if v}})
+    except ValueError:
+        return AuthLayout.from_dict(env_layout)
+
+
+def _window(text: str, cfg: Mapping[str, Any]) -> PushWindow:
+    try:
+        return PushWindow.parse(text)
+    except ValueError:
+        return PushWindow.parse(str(cfg["DOCKING_WINDOW"]))
+
+
 def load_config(session: Session) -> DockingConfig:
     """The effective settings; a stored value that no longer parses falls back to the environment's."""
     row = get_setting(session=session)
     cfg = current_app.config
     text: dict[str, Any] = {name: (getattr(row, name) if row else "") or str(cfg[env])
                             for name, env in TEXT_FIELDS.items()}
-    env_layout = AuthLayout.from_settings(cfg, "DOCKING_AUTH_").to_dict()
-    stored = {key: getattr(row, name) for name, key in LAYOUT_FIELDS.items()} if row else {}
-    try:
-        layout = AuthLayout.from_dict({**env_layout, **{k: v for k, v in stored.items() if v}})
-    except ValueError:
-        layout = AuthLayout.from_dict(env_layout)
-    try:
-        window = PushWindow.parse(text.pop("push_window"))
-    except ValueError:
-        window = PushWindow.parse(str(cfg["DOCKING_WINDOW"]))
+    layout = _layout(row, cfg)
+    window = _window(text.pop("push_window"), cfg)
     numbers: dict[str, Any] = {name: (getattr(row, name) if row else None) or int(cfg[env])
                                for name, env in NUMBER_FIELDS.items()}
     secret = unseal(SECRET_PURPOSE, row.client_secret_enc) if row else ""
