@@ -10,7 +10,7 @@
    produced and gets `--records` formal archives: one complete archive (`--needs` needs, `--contents`
    contents) is validated with the declaration, then copied under new names and credit codes and
    bulk-inserted as approved records.
-2. The city runs as run.py. The county queues every archive (outbox.queue_matching, timed) and runs
+2. The city runs as run.py. The county queues every archive (queue.queue_matching, timed) and runs
    `flask --app app docking push` — one pass, in its own process — with DOCKING_BATCH_MAX_RECORDS high,
    so that the 10 MB request limit alone decides how many archives travel in one call.
 3. Printed: batches, bytes sent, wall time, records/s and the push process's peak memory (ru_maxrss, from
@@ -168,7 +168,7 @@ def queue_all(folder: Path) -> float:
 
     from app.accounts.models import User
     from app.db import get_session
-    from app.docking import outbox
+    from app.docking import queue
     from app.libraries.registry import LIBRARIES
 
     app = make_app(folder)
@@ -178,7 +178,7 @@ def queue_all(folder: Path) -> float:
         lib = LIBRARIES["archives"]
         began = time.perf_counter()
         stmt = select(lib.model).where(lib.model.region_code.startswith(COUNTY))
-        result = outbox.queue_matching(session, lib, stmt, actor=admin, scope_prefix=COUNTY)
+        result = queue.queue_matching(session, lib, stmt, actor=admin, scope_prefix=COUNTY)
         seconds = time.perf_counter() - began
     print(f"county: {result.queued} archives queued in {seconds:.2f} s", flush=True)
     return seconds

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.accounts import roles
 from app.db import get_engine, get_session, utcnow, write
-from app.docking import outbox, protocol
+from app.docking import clock, dead, passes, pause, protocol
 from app.docking.models import DEAD, FAILED, QUEUED, SENT, DockingState, OutboxItem, PushBatch, get_state
 from app.docking.settings import load_config
 from app.review.models import Notification
@@ -82,7 +82,7 @@ def test_89501_stops_and_reschedules_to_the_next_week(dapp, upper, admin):  # no
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 2))
     upper.script(protocol.QUOTA_USED)
     summary = push(dapp)
-    now = outbox.clock()
+    now = clock.now()
     expected = protocol.next_week_start(now)
     assert summary.batches == 1 and (summary.blocked.reason, summary.blocked.until) == ("waiting", expected)
     assert all(i.state == QUEUED and i.next_attempt_at == expected for i in items(dapp))
@@ -127,7 +127,7 @@ def test_89503_reschedules_to_the_next_window(dapp, upper, admin):  # noqa: F811
     summary = push(dapp)
     assert summary.batches == 1 and summary.blocked.reason == "waiting"
     [item] = items(dapp)
-    assert item.state == QUEUED and item.next_attempt_at > outbox.clock() + timedelta(minutes=1)
+    assert item.state == QUEUED and item.next_attempt_at > clock.now() + timedelta(minutes=1)
 
 
 def test_503_backs_off_then_succeeds(dapp, upper, admin, monkeypatch):  # noqa: F811
@@ -137,10 +137,10 @@ def test_503_backs_off_then_succeeds(dapp, upper, admin, monkeypatch):  # noqa: 
     assert summary.retried == 2
     [first, _] = items(dapp)
     assert first.attempts == 1 and first.state == QUEUED
-    assert timedelta(seconds=50) < first.next_attempt_at - outbox.clock() <= timedelta(minutes=1)
+    assert timedelta(seconds=50) < first.next_attempt_at - clock.now() <= timedelta(minutes=1)
     assert push(dapp).blocked.reason == "waiting"  # not due yet
-    later = outbox.clock() + timedelta(minutes=2)
-    monkeypatch.setattr(outbox, "clock", lambda: later)
+    later = clock.now() + timedelta(minutes=2)
+    monkeypatch.setattr(clock, "now", lambda: later)
     assert push(dapp).added == 2
 
 
@@ -151,14 +151,14 @@ def test_http_errors_and_timeouts_end_in_the_dead_letter_list(make_app, upper, a
     push(app)
     [item] = items(app)
     assert item.attempts == 1 and "500" in item.message
-    later = outbox.clock() + timedelta(minutes=5)
-    monkeypatch.setattr(outbox, "clock", lambda: later)
+    later = clock.now() + timedelta(minutes=5)
+    monkeypatch.setattr(clock, "now", lambda: later)
     push(app)
     [item] = items(app)
     assert item.state == DEAD and "超时" in item.message
     assert states(app)[item.record_id].label == "推送失败"
     with app.app_context():
-        assert outbox.retry_dead(get_session(), [item.id], actor=admin, scope_prefix="4107") == 1
+        assert dead.retry_dead(get_session(), [item.id], actor=admin, scope_prefix="4107") == 1
     assert push(app).added == 1
 
 
@@ -189,12 +189,12 @@ def test_a_second_403_pauses_pushing_and_alerts_the_administrators(dapp, upper, 
     assert items(dapp)[0].state == QUEUED
     assert push(dapp).blocked.reason == "paused" and len(upper.uploads) == 2
     with dapp.app_context():
-        assert outbox.resume(get_session(), actor=admin)
+        assert pause.resume(get_session(), actor=admin)
     assert push(dapp).added == 1
 
 
 def test_outside_the_window_nothing_is_sent_and_items_wait_for_it(make_app, upper, admin):  # noqa: F811
-    now = protocol.SHANGHAI and outbox.clock().astimezone(protocol.SHANGHAI)
+    now = protocol.SHANGHAI and clock.now().astimezone(protocol.SHANGHAI)
     start = (now + timedelta(hours=2)).strftime("%H:00")
     end = (now + timedelta(hours=3)).strftime("%H:00")
     app = make_app(**upper.settings(DOCKING_WINDOW=f"{start}-{end}"))
@@ -202,14 +202,14 @@ def test_outside_the_window_nothing_is_sent_and_items_wait_for_it(make_app, uppe
     summary = push(app)
     assert summary.blocked.reason == "window" and not upper.uploads
     with app.app_context():
-        opens = load_config(get_session()).window.next_open(outbox.clock())
+        opens = load_config(get_session()).window.next_open(clock.now())
     assert items(app)[0].next_attempt_at == opens
     assert "继续" in summary.text()
 
 
 def test_the_weekly_quota_counts_calls_per_iso_week(make_app, upper, admin):  # noqa: F811
     app = make_app(**upper.settings(DOCKING_WEEKLY_QUOTA=2, DOCKING_BATCH_MAX_RECORDS=1))
-    now = outbox.clock()
+    now = clock.now()
     with app.app_context():
         session = get_session()
         with write(session):  # last week's calls do not count this week
@@ -259,7 +259,7 @@ def test_two_workers_never_send_the_same_item(make_app, upper, admin):  # noqa: 
     def work(name):
         try:
             with app.app_context(), Session(get_engine(), expire_on_commit=False) as session:
-                outbox.run_pass(session, load_config(session), owner=f"worker-{name}")
+                passes.run_pass(session, load_config(session), owner=f"worker-{name}")
         except Exception as exc:  # pragma: no cover - shown by the assertion below
             errors.append(exc)
 

@@ -353,22 +353,22 @@ def approved_pilots(app, admin, n: int, *, county: str = "410783", start: int = 
 
 def queue(app, admin, key: str, ids, prefix: str = "4107"):
     from app.db import get_session
-    from app.docking import outbox
+    from app.docking.queue import queue as queue_records
     from app.libraries.registry import LIBRARIES
 
     with app.app_context():
-        return outbox.queue(get_session(), LIBRARIES[key], ids, actor=admin, scope_prefix=prefix)
+        return queue_records(get_session(), LIBRARIES[key], ids, actor=admin, scope_prefix=prefix)
 
 
 def push(app, **kwargs):
     """One pass of the push client, as `flask docking push` runs it."""
     from app.db import get_session
-    from app.docking import outbox
+    from app.docking.passes import run_pass
     from app.docking.settings import load_config
 
     with app.app_context():
         session = get_session()
-        return outbox.run_pass(session, load_config(session), **kwargs)
+        return run_pass(session, load_config(session), **kwargs)
 
 
 def items(app):

@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from app.docking import sm4
 
@@ -48,7 +50,7 @@ class AuthLayout:
         return cls(**{k: str(v) for k, v in (values or {}).items() if k in names and v not in (None, "")})
 
     @classmethod
-    def from_settings(cls, cfg, prefix: str) -> AuthLayout:
+    def from_settings(cls, cfg: Mapping[str, Any], prefix: str) -> AuthLayout:
         """The layout from settings named <prefix>MODE, …PADDING, …ENCODING, …OUTPUT, …TEMPLATE, …IV."""
         return cls(**{f.name: str(cfg[prefix + f.name.upper()]) for f in fields(cls)})
 
@@ -62,14 +64,10 @@ class AuthLayout:
 
 def check(layout: AuthLayout) -> None:
     """Raise ValueError (Chinese) for a layout that cannot work; the settings pages show the message."""
-    if layout.mode not in sm4.MODES:
-        raise ValueError(f"SM4 模式只能是 {' / '.join(sm4.MODES)}")
-    if layout.padding not in sm4.PADDINGS:
-        raise ValueError(f"填充方式只能是 {' / '.join(sm4.PADDINGS)}")
-    if layout.encoding not in ENCODINGS:
-        raise ValueError(f"文本编码只能是 {' / '.join(ENCODINGS)}")
-    if layout.output not in OUTPUTS:
-        raise ValueError(f"密文格式只能是 {' / '.join(OUTPUTS)}")
+    for value, allowed, label in ((layout.mode, sm4.MODES, "SM4 模式"), (layout.padding, sm4.PADDINGS, "填充方式"),
+                                  (layout.encoding, ENCODINGS, "文本编码"), (layout.output, OUTPUTS, "密文格式")):
+        if value not in allowed:
+            raise ValueError(f"{label}只能是 {' / '.join(allowed)}")
     if layout.mode == "cbc" and not re.fullmatch(r"[0-9a-fA-F]{32}", layout.iv or ""):
         raise ValueError("CBC 模式需要 32 位十六进制的初始向量（IV）")
     for part in PARTS:

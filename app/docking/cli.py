@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from app.db import get_session
-from app.docking import outbox, status
+from app.docking import passes, status
 from app.docking.settings import load_config
 
 docking_cli = AppGroup("docking", help="推送到上级平台（国家平台对接）")
@@ -16,7 +16,7 @@ docking_cli = AppGroup("docking", help="推送到上级平台（国家平台对�
 def push_command(max_batches: int | None) -> None:
     """推送一轮：在推送时段和本周次数之内发送排队的数据。"""
     session = get_session()
-    summary = outbox.run_pass(session, load_config(session), max_batches=max_batches)
+    summary = passes.run_pass(session, load_config(session), max_batches=max_batches)
     click.echo(summary.text())
 
 

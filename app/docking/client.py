@@ -105,27 +105,39 @@ def forget_token(session: Session, conf: DockingConfig) -> None:
     _store(session, conf, None)
 
 
+def _cached(state: DockingState) -> str:
+    """The stored access token while it has more than EXPIRY_MARGIN left; "" otherwise."""
+    expires = state.token_expires_at
+    if state.access_token_enc and expires and expires - EXPIRY_MARGIN > utcnow():
+        return unseal(TOKEN_PURPOSE, state.access_token_enc) or ""
+    return ""
+
+
+def _refreshed(session: Session, conf: DockingConfig, state: DockingState) -> str:
+    """A token from the stored refresh token; "" when there is none or the upper platform refuses it (then
+    a new token is fetched)."""
+    stored_refresh = unseal(REFRESH_PURPOSE, state.refresh_token_enc) if state.refresh_token_enc else ""
+    if not stored_refresh:
+        return ""
+    try:
+        token = refresh(conf, stored_refresh)
+    except TokenError as exc:
+        log.info("刷新令牌被拒绝（%s），重新获取令牌", exc)
+        return ""
+    _store(session, conf, token)
+    return token.access_token
+
+
 def access_token(session: Session, conf: DockingConfig, *, fresh: bool = False) -> str:
     """A usable access token: the cached one, a refreshed one, or a new one. `fresh` (after a 403, when
     the upper platform no longer accepts what we hold) fetches a new one outright. Raises TokenError or
     requests.RequestException."""
     state = get_state(session=session)
     session.commit()  # end the read: the HTTP call below must not keep a transaction open
-    if state is not None and state.token_for == conf.credentials_digest:
-        expires = state.token_expires_at
-        if not fresh and state.access_token_enc and expires and expires - EXPIRY_MARGIN > utcnow():
-            cached = unseal(TOKEN_PURPOSE, state.access_token_enc)
-            if cached:
-                return cached
-        stored_refresh = unseal(REFRESH_PURPOSE, state.refresh_token_enc) if state.refresh_token_enc else ""
-        if stored_refresh and not fresh:
-            try:
-                token = refresh(conf, stored_refresh)
-            except TokenError as exc:
-                log.info("刷新令牌被拒绝（%s），重新获取令牌", exc)
-            else:
-                _store(session, conf, token)
-                return token.access_token
+    if state is not None and state.token_for == conf.credentials_digest and not fresh:
+        cached = _cached(state) or _refreshed(session, conf, state)
+        if cached:
+            return cached
     token = fetch_token(conf)
     _store(session, conf, token)
     return token.access_token

@@ -1,6 +1,8 @@
 """Forms of the push client: the docking settings, the configuration-file import."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, PasswordField, SelectField, StringField
@@ -58,11 +60,11 @@ class SettingsForm(FlaskForm):
         min=1024, max=1024 * 1024 * 1024, message="请输入 1024 到 1073741824 之间的整数。")],
         description="默认 10485760（10 MB）。超过时自动拆分为多批发送。")
 
-    def __init__(self, *args, defaults: dict | None = None, **kwargs):
+    def __init__(self, *args: Any, defaults: dict | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.defaults = defaults or {}
 
-    def validate(self, extra_validators=None) -> bool:
+    def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if self.sm4_key.data:
             try:

@@ -9,10 +9,12 @@ by a killed worker simply expires.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Text, func, or_
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import utcnow
 
@@ -173,35 +175,35 @@ class PushState(SQLModel, table=True):
 # ------------------------------------------------------------------------------------------- queries
 
 def get_setting(*, session: Session) -> DockingSetting | None:
-    return session.exec(select(DockingSetting).order_by(DockingSetting.id)).first()
+    return session.exec(select(DockingSetting).order_by(col(DockingSetting.id))).first()
 
 
 def get_state(*, session: Session) -> DockingState | None:
-    return session.exec(select(DockingState).order_by(DockingState.id)).first()
+    return session.exec(select(DockingState).order_by(col(DockingState.id))).first()
 
 
-def states_for(library: str, record_ids, *, session: Session) -> dict[int, PushState]:
+def states_for(library: str, record_ids: Iterable[int], *, session: Session) -> dict[int, PushState]:
     """The push states of one list page's records, in one query."""
     ids = list(record_ids)
     if not ids:
         return {}
-    rows = session.exec(select(PushState).where(PushState.library == library, PushState.record_id.in_(ids)))
+    rows = session.exec(select(PushState).where(PushState.library == library, col(PushState.record_id).in_(ids)))
     return {row.record_id: row for row in rows}
 
 
-def open_items_of(library: str, record_ids, *, session: Session) -> list[OutboxItem]:
+def open_items_of(library: str, record_ids: Iterable[int], *, session: Session) -> list[OutboxItem]:
     ids = list(record_ids)
     if not ids:
         return []
     return list(session.exec(select(OutboxItem).where(OutboxItem.library == library,
-                                                      OutboxItem.record_id.in_(ids),
+                                                      col(OutboxItem.record_id).in_(ids),
                                                       OutboxItem.state == QUEUED)))
 
 
-def due_query(now: datetime):
+def due_query(now: datetime) -> SelectOfScalar[OutboxItem]:
     """Queued items that may be claimed now: due, and not leased (or the lease ran out)."""
-    return select(OutboxItem).where(OutboxItem.state == QUEUED, OutboxItem.next_attempt_at <= now,
-                                    or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until < now))
+    return select(OutboxItem).where(OutboxItem.state == QUEUED, col(OutboxItem.next_attempt_at) <= now,
+                                    or_(col(OutboxItem.lease_until).is_(None), col(OutboxItem.lease_until) < now))
 
 
 def calls_in_week(week: str, *, session: Session) -> int:
@@ -209,7 +211,7 @@ def calls_in_week(week: str, *, session: Session) -> int:
 
 
 def item_counts(*, region_prefix: str, session: Session) -> dict[str, int]:
-    stmt = (select(OutboxItem.state, func.count()).where(OutboxItem.region_code.startswith(region_prefix,
+    stmt = (select(OutboxItem.state, func.count()).where(col(OutboxItem.region_code).startswith(region_prefix,
                                                                                            autoescape=True))
             .group_by(OutboxItem.state))
     return dict(session.exec(stmt).all())
@@ -217,34 +219,35 @@ def item_counts(*, region_prefix: str, session: Session) -> dict[str, int]:
 
 def leased_count(now: datetime, *, region_prefix: str, session: Session) -> int:
     return session.exec(select(func.count()).select_from(OutboxItem).where(
-        OutboxItem.state == QUEUED, OutboxItem.lease_until >= now,
-        OutboxItem.region_code.startswith(region_prefix, autoescape=True))).one()
+        OutboxItem.state == QUEUED, col(OutboxItem.lease_until) >= now,
+        col(OutboxItem.region_code).startswith(region_prefix, autoescape=True))).one()
 
 
 def next_attempt(*, region_prefix: str, session: Session) -> datetime | None:
     return session.exec(select(func.min(OutboxItem.next_attempt_at)).where(
-        OutboxItem.state == QUEUED, OutboxItem.region_code.startswith(region_prefix, autoescape=True))).one()
+        OutboxItem.state == QUEUED, col(OutboxItem.region_code).startswith(region_prefix, autoescape=True))).one()
 
 
-def batches_query(*, region_prefix: str):
+def batches_query(*, region_prefix: str) -> SelectOfScalar[PushBatch]:
     """Upload calls whose records all lie in the region, newest first."""
-    return (select(PushBatch).where(PushBatch.region_code.startswith(region_prefix, autoescape=True))
-            .order_by(PushBatch.id.desc()))
+    return (select(PushBatch).where(col(PushBatch.region_code).startswith(region_prefix, autoescape=True))
+            .order_by(col(PushBatch.id).desc()))
 
 
-def dead_query(*, region_prefix: str):
+def dead_query(*, region_prefix: str) -> SelectOfScalar[OutboxItem]:
     return (select(OutboxItem).where(OutboxItem.state == DEAD,
-                                     OutboxItem.region_code.startswith(region_prefix, autoescape=True))
-            .order_by(OutboxItem.id))
+                                     col(OutboxItem.region_code).startswith(region_prefix, autoescape=True))
+            .order_by(col(OutboxItem.id)))
 
 
 def dead_ids(*, region_prefix: str, session: Session, limit: int = 10000) -> list[int]:
-    return list(session.exec(select(OutboxItem.id).where(
-        OutboxItem.state == DEAD, OutboxItem.region_code.startswith(region_prefix, autoescape=True))
-        .order_by(OutboxItem.id).limit(limit)))
+    rows = session.exec(select(col(OutboxItem.id)).where(
+        OutboxItem.state == DEAD, col(OutboxItem.region_code).startswith(region_prefix, autoescape=True))
+        .order_by(col(OutboxItem.id)).limit(limit))
+    return [i for i in rows if i is not None]  # a primary key; None only to the type checker
 
 
-def recent_items_query(*, region_prefix: str):
+def recent_items_query(*, region_prefix: str) -> SelectOfScalar[OutboxItem]:
     """The latest items of the region (what the progress partial lists), newest first."""
-    return (select(OutboxItem).where(OutboxItem.region_code.startswith(region_prefix, autoescape=True))
-            .order_by(OutboxItem.id.desc()))
+    return (select(OutboxItem).where(col(OutboxItem.region_code).startswith(region_prefix, autoescape=True))
+            .order_by(col(OutboxItem.id).desc()))

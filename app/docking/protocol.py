@@ -32,7 +32,7 @@ def update_key(library: str) -> str:
 def total(body: dict, name: str) -> int | None:
     """A count of an answer (Int in the spec; some platforms send it as a string), None if it is not one."""
     value = body.get(name)
-    if isinstance(value, bool):
+    if value is None or isinstance(value, bool):
         return None
     try:
         return int(value)

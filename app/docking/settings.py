@@ -4,7 +4,9 @@ importing the configuration file an upper platform exports both come through her
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlmodel import Session
@@ -72,7 +74,7 @@ class DockingConfig:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def check_startup(cfg) -> None:
+def check_startup(cfg: Mapping[str, Any]) -> None:
     """Raise ValueError (Chinese, naming the setting) for SMEDT_DOCKING_* values that cannot work, so a
     mistyped deployment stops at start-up instead of failing at 00:00."""
     try:
@@ -95,22 +97,32 @@ def check_startup(cfg) -> None:
             raise ValueError(f"SMEDT_DOCKING_SM4_KEY：{exc}") from exc
 
 
+def _layout(row: DockingSetting | None, cfg: Mapping[str, Any]) -> AuthLayout:
+    env_layout = AuthLayout.from_settings(cfg, "DOCKING_AUTH_").to_dict()
+    stored = {key: getattr(row, name) for name, key in LAYOUT_FIELDS.items()} if row else {}
+    try:
+        return AuthLayout.from_dict({**env_layout, **{k: v for k, v in stored.items() if v}})
+    except ValueError:
+        return AuthLayout.from_dict(env_layout)
+
+
+def _window(text: str, cfg: Mapping[str, Any]) -> PushWindow:
+    try:
+        return PushWindow.parse(text)
+    except ValueError:
+        return PushWindow.parse(str(cfg["DOCKING_WINDOW"]))
+
+
 def load_config(session: Session) -> DockingConfig:
     """The effective settings; a stored value that no longer parses falls back to the environment's."""
     row = get_setting(session=session)
     cfg = current_app.config
-    text = {name: (getattr(row, name) if row else "") or str(cfg[env]) for name, env in TEXT_FIELDS.items()}
-    env_layout = AuthLayout.from_settings(cfg, "DOCKING_AUTH_").to_dict()
-    stored = {key: getattr(row, name) for name, key in LAYOUT_FIELDS.items()} if row else {}
-    try:
-        layout = AuthLayout.from_dict({**env_layout, **{k: v for k, v in stored.items() if v}})
-    except ValueError:
-        layout = AuthLayout.from_dict(env_layout)
-    try:
-        window = PushWindow.parse(text.pop("push_window"))
-    except ValueError:
-        window = PushWindow.parse(str(cfg["DOCKING_WINDOW"]))
-    numbers = {name: (getattr(row, name) if row else None) or int(cfg[env]) for name, env in NUMBER_FIELDS.items()}
+    text: dict[str, Any] = {name: (getattr(row, name) if row else "") or str(cfg[env])
+                            for name, env in TEXT_FIELDS.items()}
+    layout = _layout(row, cfg)
+    window = _window(text.pop("push_window"), cfg)
+    numbers: dict[str, Any] = {name: (getattr(row, name) if row else None) or int(cfg[env])
+                               for name, env in NUMBER_FIELDS.items()}
     secret = unseal(SECRET_PURPOSE, row.client_secret_enc) if row else ""
     key = unseal(SM4_PURPOSE, row.sm4_key_enc) if row else ""
     timeout = float(cfg["DOCKING_TIMEOUT_SECONDS"])
@@ -152,7 +164,7 @@ def _reset_runtime(session: Session) -> bool:
     return was_paused
 
 
-def save_settings(session: Session, *, actor, values: dict, client_secret: str | None = None,
+def save_settings(session: Session, *, actor: Any, values: dict, client_secret: str | None = None,
                   sm4_key: str | None = None, source: str = "page") -> list[str]:
     """Store the settings (the keys of TEXT_FIELDS, LAYOUT_FIELDS and NUMBER_FIELDS); an empty secret
     or key keeps the stored one. Saving resumes a paused push. Returns the names that changed."""
@@ -175,7 +187,7 @@ def save_settings(session: Session, *, actor, values: dict, client_secret: str |
     return changed
 
 
-def import_config(session: Session, *, actor, text: str | bytes) -> list[str]:
+def import_config(session: Session, *, actor: Any, text: str | bytes) -> list[str]:
     """Fill every setting from the configuration file an upper platform exported (protocol.config_file).
     ValueError with a Chinese reason when the file is not one, or its key does not parse; nothing is
     written then."""

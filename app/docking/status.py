@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.docking import outbox, protocol
+from app.docking import clock, protocol
 from app.docking.models import (
     DEAD,
     FAILED,
@@ -56,7 +56,7 @@ class Status:
 
 
 def current(session: Session, conf: DockingConfig, *, region_prefix: str = "", batches: int = 5) -> Status:
-    now = outbox.clock()
+    now = clock.now()
     counts = item_counts(region_prefix=region_prefix, session=session)
     state = get_state(session=session)
     week = protocol.iso_week(now)
@@ -77,7 +77,7 @@ def current(session: Session, conf: DockingConfig, *, region_prefix: str = "", b
 
 def lines(status: Status) -> list[str]:
     """The status in Chinese, one fact a line (CLI)."""
-    def local(moment):
+    def local(moment: datetime | None) -> str:
         return moment.astimezone(protocol.SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
     out = [f"对接配置：{'完整' if status.configured else '不完整，缺少 ' + '、'.join(status.missing)}",

@@ -2,7 +2,10 @@
 dead-letter list) and the docking settings page, for the city administrator."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.accounts import roles
@@ -11,7 +14,7 @@ from app.audit.service import record as audit
 from app.db import get_session, write
 from app.dicts import service as dicts_service
 from app.dicts.spec_dicts import codes
-from app.docking import bp, client, outbox, settings, status, worker
+from app.docking import bp, client, dead, pause, queue, settings, status, worker
 from app.docking.forms import ImportForm, SettingsForm
 from app.docking.models import batches_query, dead_ids, dead_query, get_setting, recent_items_query, states_for
 from app.libraries.registry import LIBRARIES, Library, in_menu_order
@@ -20,6 +23,11 @@ from app.site.htmx import answer, render, wants_fragment
 from app.site.listargs import TEXT, codes_of, list_args
 
 ADMIN = roles.CITY_ADMIN
+
+
+def _app() -> Flask:
+    """The real app, not the proxy: the worker keeps it beyond the request."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def _me():
@@ -42,16 +50,17 @@ def _region_options() -> list[tuple[str, str]]:
     return dicts_service.regions_below(current_user.region_code, session=get_session())
 
 
-def _filters(source) -> dict[str, str]:
+def _filters(source: Any) -> dict[str, str]:
     args = list_args(source, {"lib": TEXT, "q": TEXT, "region": codes_of(_region_options()),
                               "industry": codes("industry")})
     args["lib"] = _library(args["lib"]).key
     return args
 
 
-def _candidates(lib: Library, args: dict):
-    visible = current_scope().where(region_col=lib.model.region_code)
-    return outbox.candidates_query(lib, visible=visible, q=args["q"], region=args["region"],
+def _candidates(lib: Library, args: dict) -> Any:
+    model: Any = lib.model
+    visible = current_scope().where(region_col=model.region_code)
+    return queue.candidates_query(lib, visible=visible, q=args["q"], region=args["region"],
                                    industry=args["industry"])
 
 
@@ -83,7 +92,7 @@ def _progress_context() -> dict:
 
 @bp.get("/push")
 @roles_required(ADMIN)
-def push_centre():
+def push_centre() -> ResponseReturnValue:
     """推送中心: my region's approved records of a library, to select and push, with the push progress."""
     args = _filters(request.args)
     context = _candidates_context(args)
@@ -94,13 +103,13 @@ def push_centre():
 
 @bp.post("/push")
 @roles_required(ADMIN)
-def push_queue():
+def push_queue() -> ResponseReturnValue:
     """推送: the selected records (or every record the filter matches) join the outbox."""
     args = _filters(request.form)
     lib = _library(args["lib"])
     session = get_session()
     if request.form.get("scope") == "all":
-        result = outbox.queue_matching(session, lib, _candidates(lib, args), actor=_me(), scope_prefix=_prefix())
+        result = queue.queue_matching(session, lib, _candidates(lib, args), actor=_me(), scope_prefix=_prefix())
     else:
         ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:10000]
         if not ids:
@@ -108,8 +117,8 @@ def push_queue():
             return answer(message, "warning", redirect_to=url_for("docking.push_centre", **args),
                           fragment=lambda: render("docking/push.html", "docking/_candidates.html",
                                                   **_candidates_context(args, message)))
-        result = outbox.queue(session, lib, ids, actor=_me(), scope_prefix=_prefix())
-    worker.wake(current_app._get_current_object())
+        result = queue.queue(session, lib, ids, actor=_me(), scope_prefix=_prefix())
+    worker.wake(_app())
     message = f"已加入推送队列 {result.queued} 条"
     if result.already:
         message += f"，{result.already} 条已在队列中"
@@ -126,7 +135,7 @@ def push_queue():
 
 @bp.get("/progress")
 @roles_required(ADMIN)
-def progress():
+def progress() -> ResponseReturnValue:
     """The push progress partial (polled while anything is waiting)."""
     context = _progress_context()
     response = render("docking/progress.html", "docking/_progress.html", **context)
@@ -137,7 +146,7 @@ def progress():
 
 @bp.get("/batches")
 @roles_required(ADMIN)
-def batch_list():
+def batch_list() -> ResponseReturnValue:
     """Every upload call with what it carried and what the upper platform answered, newest first."""
     page = paginate(batches_query(region_prefix=_prefix()), session=get_session(),
                     page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"])
@@ -146,7 +155,7 @@ def batch_list():
 
 @bp.get("/dead")
 @roles_required(ADMIN)
-def dead_list():
+def dead_list() -> ResponseReturnValue:
     """Items whose retries ran out, to retry or drop."""
     page = paginate(dead_query(region_prefix=_prefix()), session=get_session(),
                     page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"])
@@ -161,18 +170,18 @@ def _dead_ids() -> list[int]:
 
 @bp.post("/dead/retry")
 @roles_required(ADMIN)
-def dead_retry():
+def dead_retry() -> ResponseReturnValue:
     """重试: the items wait again, due now."""
-    count = outbox.retry_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
-    worker.wake(current_app._get_current_object())
+    count = dead.retry_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
+    worker.wake(_app())
     return _after_dead(f"已重新加入推送队列 {count} 条。")
 
 
 @bp.post("/dead/drop")
 @roles_required(ADMIN)
-def dead_drop():
+def dead_drop() -> ResponseReturnValue:
     """放弃: the items leave the list and are not sent."""
-    count = outbox.drop_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
+    count = dead.drop_dead(get_session(), _dead_ids(), actor=_me(), scope_prefix=_prefix())
     return _after_dead(f"已放弃推送 {count} 条。")
 
 
@@ -187,10 +196,10 @@ def _after_dead(message: str):
 
 @bp.post("/resume")
 @roles_required(ADMIN)
-def resume():
+def resume() -> ResponseReturnValue:
     """恢复推送 after a pause (after the cause has been fixed)."""
-    if outbox.resume(get_session(), actor=_me()):
-        worker.wake(current_app._get_current_object())
+    if pause.resume(get_session(), actor=_me()):
+        worker.wake(_app())
         flash("已恢复推送。", "success")
     else:
         flash("推送未暂停。", "warning")
@@ -217,7 +226,7 @@ def _settings_page(form=None, import_form=None, status_code=200):
 
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(ADMIN)
-def settings_page():
+def settings_page() -> ResponseReturnValue:
     """对接配置: the upper platform's address, credentials, SM4 key, Authorization layout, window, quota."""
     if request.method == "GET":
         return _settings_page()
@@ -229,14 +238,14 @@ def settings_page():
     values.update({name: getattr(form, name).data or None for name in settings.NUMBER_FIELDS})
     settings.save_settings(get_session(), actor=_me(), values=values, client_secret=form.client_secret.data or None,
                            sm4_key=(form.sm4_key.data or "").strip() or None)
-    worker.wake(current_app._get_current_object())
+    worker.wake(_app())
     flash("对接配置已保存。", "success")
     return redirect(url_for("docking.settings_page"))
 
 
 @bp.post("/settings/import")
 @roles_required(ADMIN)
-def settings_import():
+def settings_import() -> ResponseReturnValue:
     """导入配置文件: every field from the file the upper platform exported."""
     form = ImportForm()
     if form.validate_on_submit():
@@ -249,7 +258,7 @@ def settings_import():
             except ValueError as exc:
                 form.config_file.errors = [str(exc)]
             else:
-                worker.wake(current_app._get_current_object())
+                worker.wake(_app())
                 flash("已导入对接配置文件。请按“测试连接”确认能取得令牌。", "success")
                 return redirect(url_for("docking.settings_page"))
     return _settings_page(import_form=form, status_code=400)
@@ -257,7 +266,7 @@ def settings_import():
 
 @bp.post("/settings/test")
 @roles_required(ADMIN)
-def settings_test():
+def settings_test() -> ResponseReturnValue:
     """测试连接: fetch a token with the saved settings and say in Chinese how it went."""
     session = get_session()
     conf = settings.load_config(session)

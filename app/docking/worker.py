@@ -37,18 +37,18 @@ class Worker:
         self.wake_event.set()
 
     def _run(self) -> None:
-        from app.docking import outbox
+        from app.docking import lease, passes
         from app.docking.settings import load_config
 
         poll = float(self.app.config["DOCKING_POLL_SECONDS"])
-        owner = outbox.owner_id()
+        owner = lease.owner_id()
         # run.py builds the app before it migrates the database: the first pass waits one poll (or a push).
         self.wake_event.wait(poll)
         while not self.stop_event.is_set():
             self.wake_event.clear()
             try:
                 with self.app.app_context(), Session(get_engine(), expire_on_commit=False) as session:
-                    summary = outbox.run_pass(session, load_config(session), owner=owner, stop=self.stop_event)
+                    summary = passes.run_pass(session, load_config(session), owner=owner, stop=self.stop_event)
                     if summary.batches or summary.failed:
                         log.info("推送服务：%s", summary.text())
             except OperationalError as exc:  # e.g. the schema is still being migrated at start-up

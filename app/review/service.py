@@ -45,6 +45,7 @@ from app.review.models import (
     Submission,
     open_submissions_of,
 )
+from app.review.notify import notify
 
 LEVEL_CHOICES = {"city": (CITY,), "county": (COUNTY,), "county+city": (COUNTY, CITY)}
 BULK_MAX = 1000
@@ -97,11 +98,6 @@ def level_of(user) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------- submitting
-
-def _notify(session: Session, user_id: int | None, text: str, link: str = "") -> None:
-    if user_id is not None:
-        session.add(Notification(user_id=user_id, text=text, link=link[:255]))
-
 
 def _link(lib: Library, record_id: int) -> str:
     return lib.record_url(record_id) if has_request_context() else ""
@@ -287,7 +283,7 @@ def _decide(session: Session, submission_id: int, *, user, decision: str, reason
     # A city approval after a county one confirms it (审核 → 确认): the history names the two steps apart.
     stored = D_CONFIRM if decision == D_APPROVE and level == CITY and COUNTY in sub.levels.split("+") else decision
     _decision(session, sub, user, stored, reason or None)
-    _notify(session, sub.submitter_id, _apply_outcome(session, lib, sub, reason), _link(lib, sub.record_id))
+    notify(session, sub.submitter_id, _apply_outcome(session, lib, sub, reason), _link(lib, sub.record_id))
     detail = {"submission": sub.id, "title": sub.title, "status": sub.status,
               **({"reason": reason} if reason else {}), **({"bulk": True} if bulk else {})}
     audit(session, AUDIT_ACTIONS[stored], actor=user, target_type=lib.key, target_id=sub.record_id,
