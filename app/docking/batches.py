@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.db import write
-from app.docking import clock, protocol
+from app.docking import clock
 from app.docking.items import chunks, fail, owned, release, set_state
 from app.docking.lease import Claim
 from app.docking.models import OutboxItem, PushBatch
@@ -39,8 +39,9 @@ def encode(obj: Any) -> bytes:
 
 def identify(library: str, obj: dict) -> tuple[str, str]:
     """A record's (natural key, entity name) as the upper platform knows it, cut to the columns' size.
-    The one place that asks the protocol what identifies a record (queuing and building both need it)."""
-    return protocol.natural_key(library, obj)[:255], protocol.entity_name(library, obj)[:255]
+    The one place that asks the library what identifies a record (queuing and building both need it)."""
+    lib = LIBRARIES[library]
+    return lib.key_of(obj)[:255], lib.name_of(obj)[:255]
 
 
 class _Body:

@@ -1,8 +1,8 @@
 """The national docking spec's wire protocol (spec 1.1, 1.2, 2.1–2.6), in one place for both sides:
 the push client (app.docking) and the receiving upper platform (app.hub).
 
-Paths, result and error bodies, the codes and their messages, what identifies a record in a batch, the
-push window and the weekly quota, and the configuration file an upper platform hands to a lower one.
+The token path, result and error bodies, the codes and their messages (each library declares its own
+upload path and record identity), the push window, the weekly quota, and the configuration file.
 """
 from __future__ import annotations
 
@@ -123,18 +123,6 @@ def result_body(library: str, *, added: int, updated: int, failed_names: list[st
     if results is not None:
         body["resultList"] = results
     return body
-
-
-# ------------------------------------------------------------------------------------ record identity
-
-def natural_key(library: str, obj: dict) -> str:
-    """What identifies a pushed record (docs/ARCHITECTURE.md: the spec's identifying content), as one string."""
-    return LIBRARIES[library].key_of(obj)
-
-
-def entity_name(library: str, obj: dict) -> str:
-    """The name a failed record is reported under in `faidEntName` (失败数据的企业名称)."""
-    return LIBRARIES[library].name_of(obj)
 
 
 # ------------------------------------------------------------------------------- window and quota
