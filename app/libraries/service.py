@@ -152,9 +152,8 @@ def ingest(session: Session, lib: Library, wire: dict, *, actor, submit: bool | 
                                platform=platform)
     anchor = platform.region_code if platform is not None else actor.region_code
     with write(session):
-        created = record is None
         record, region = _target(session, lib, where, record=record, source=source, anchor=anchor)
-        created = created and record.id is None
+        created = record.id is None
         if created:
             record.created_by = getattr(actor, "id", None) if platform is None else None
         record.region_code, record.credit_code = region, where.credit
