@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import re
+from functools import wraps
 
 from flask import abort, current_app, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 from wtforms.form import BaseForm
 
 from app.accounts import roles
 from app.accounts.scope import roles_required
+from app.accounts.setup import needs_setup
 from app.db import get_session
 from app.dicts import bp, service
 from app.dicts.fields import IndustryField, RegionField, SceneField
@@ -65,8 +67,21 @@ def industries():
                   level=level, levels=service.INDUSTRY_LEVELS)
 
 
+def picker_or_setup(view):
+    """The region picker serves signed-in users, and the first-run page while no administrator exists
+    (it chooses the administrator's region); the rest of the dictionaries stay with staff."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated and not needs_setup(get_session()):
+            return current_app.login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.get("/pickers/region")
-@login_required
+@picker_or_setup
 def region_picker():
     """The region picker refilled for the choices made so far (htmx fragment)."""
     field = _standalone(RegionField, part_names=_part_names(),
