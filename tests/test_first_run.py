@@ -19,3 +19,12 @@ def test_the_picker_is_closed_to_anonymous_callers_once_an_administrator_exists(
     response = client.get(PICKER, headers={"HX-Request": "true"})
     assert response.status_code in (302, 401)
     assert "新乡市" not in response.get_data(as_text=True)
+
+
+def test_the_pickers_trial_page_is_not_shown_to_users(make_app, make_user):
+    production = make_app(TESTING=False)
+    client = production.test_client()
+    user = make_user(roles.CITY_ADMIN, "410700")
+    client.post("/login", data={"username": user.username, "password": "Test-Passw0rd!"})
+    assert "选择器" not in client.get("/dicts/").get_data(as_text=True)
+    assert client.get("/dicts/demo-pickers").status_code == 404

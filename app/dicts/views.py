@@ -136,7 +136,10 @@ class DemoForm(FlaskForm):
 @bp.route("/demo-pickers", methods=["GET", "POST"])
 @roles_required(*roles.STAFF)
 def demo_pickers():
-    """A form with the three pickers; submitting it shows the chosen codes or the field errors."""
+    """A form with the three pickers; submitting it shows the chosen codes or the field errors. A
+    developer's page: it exists in development and tests only, never for the platform's users."""
+    if not (current_app.debug or current_app.testing):
+        abort(404)
     form = DemoForm()
     result = None
     if form.validate_on_submit():
