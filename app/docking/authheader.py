@@ -40,7 +40,7 @@ class AuthLayout:
     template: str = "{platform}.{region}.{token}"  # order, separators and any fixed prefix
     iv: str = ""  # 32 hex digits, CBC only
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check(self)
 
     @classmethod

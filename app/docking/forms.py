@@ -1,6 +1,7 @@
 """Forms of the push client: the docking settings, the configuration-file import."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -18,12 +19,12 @@ URL_RULES = [Optional(), Length(max=500, message="网址不能超过 500 个字�
              Regexp(r"^https?://[^\s/?#]+[^\s#]*$", message="请输入以 http:// 或 https:// 开头的完整网址。")]
 
 
-def _text(label: str, max_length: int, description: str = "", rules=()):
+def _text(label: str, max_length: int, description: str = "", rules: Iterable[Any] = ()) -> StringField:
     return StringField(label, [Optional(), Length(max=max_length, message=f"不能超过 {max_length} 个字符。"), *rules],
                        filters=[strip_filter], description=description)
 
 
-def _choice(label: str, values, names: dict[str, str]):
+def _choice(label: str, values: Iterable[str], names: dict[str, str]) -> SelectField:
     return SelectField(label, choices=[SelectChoice("", "（使用默认值）")] + [SelectChoice(v, names.get(v, v))
                                                                           for v in values],
                        validators=[Optional()])

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.accounts import roles
+from app.accounts.models import User
 from app.accounts.scope import current_scope, region_prefix, roles_required
 from app.audit.service import record as audit
 from app.db import get_session, write
@@ -30,7 +31,7 @@ def _app() -> Flask:
     return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
-def _me():
+def _me() -> User:
     return current_user._get_current_object()
 
 
@@ -50,7 +51,7 @@ def _region_options() -> list[tuple[str, str]]:
     return dicts_service.regions_below(current_user.region_code, session=get_session())
 
 
-def _filters(source: Any) -> dict[str, str]:
+def _filters(source: Any) -> dict[str, Any]:
     args = list_args(source, {"lib": TEXT, "q": TEXT, "region": codes_of(_region_options()),
                               "industry": codes("industry")})
     args["lib"] = _library(args["lib"]).key
@@ -75,7 +76,7 @@ def _candidates_context(args: dict, message: str = "") -> dict:
             "region_options": _region_options(), "industries": [(n, n) for n in codes("industry")]}
 
 
-def _status():
+def _status() -> status.Status:
     session = get_session()
     return status.current(session, settings.load_config(session), region_prefix=_prefix())
 
@@ -185,8 +186,8 @@ def dead_drop() -> ResponseReturnValue:
     return _after_dead(f"已放弃推送 {count} 条。")
 
 
-def _after_dead(message: str):
-    def fragment():
+def _after_dead(message: str) -> ResponseReturnValue:
+    def fragment() -> ResponseReturnValue:
         page = paginate(dead_query(region_prefix=_prefix()), session=get_session(), page=1,
                         per_page=current_app.config["PAGE_SIZE"])
         return render("docking/dead.html", "docking/_dead.html", page=page, libraries=LIBRARIES, message=message)
@@ -209,7 +210,8 @@ def resume() -> ResponseReturnValue:
 
 # ---- settings ------------------------------------------------------------------------------------
 
-def _settings_page(form=None, import_form=None, status_code=200):
+def _settings_page(form: SettingsForm | None = None, import_form: ImportForm | None = None,
+                   status_code: int = 200) -> ResponseReturnValue:
     session = get_session()
     row = get_setting(session=session)
     defaults = settings.env_defaults()

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from datetime import datetime
 
 from flask import Response, request
+from flask.typing import ResponseReturnValue
 from sqlmodel import Session
 
 from app.audit.service import record as audit
@@ -19,7 +22,7 @@ from app.db import get_session, utcnow, write
 from app.docking import protocol
 from app.extensions import csrf
 from app.hub import auth, bp, intake, service
-from app.hub.models import HubCall, count_call
+from app.hub.models import DockedPlatform, HubCall, count_call
 from app.libraries.registry import LIBRARIES, Library, load_all
 
 BAD_REQUEST = "400"
@@ -40,7 +43,8 @@ def _new_call(endpoint: str) -> HubCall:
                    code="")
 
 
-def _finish(call: HubCall, started: float, code: str, message: str, reason: str = "", platform=None) -> HubCall:
+def _finish(call: HubCall, started: float, code: str, message: str, reason: str = "",
+            platform: DockedPlatform | None = None) -> HubCall:
     call.code, call.message, call.reason = code, message[:255], reason[:255]
     call.duration_ms = int((time.perf_counter() - started) * 1000)
     if platform is not None:
@@ -48,7 +52,7 @@ def _finish(call: HubCall, started: float, code: str, message: str, reason: str 
     return call
 
 
-def _log(session: Session, call: HubCall, *, denied: bool = False, platform=None) -> None:
+def _log(session: Session, call: HubCall, *, denied: bool = False, platform: DockedPlatform | None = None) -> None:
     """Write a refused call's log row (and, for an authentication failure, its audit event)."""
     with write(session):
         session.add(call)
@@ -59,7 +63,8 @@ def _log(session: Session, call: HubCall, *, denied: bool = False, platform=None
                   detail={"endpoint": call.endpoint, "reason": call.reason})
 
 
-def _refuse(session: Session, call: HubCall, started: float, code: str, reason: str, *, platform=None,
+def _refuse(session: Session, call: HubCall, started: float, code: str, reason: str, *,
+            platform: DockedPlatform | None = None,
             message: str | None = None, headers: dict | None = None) -> Response:
     body = protocol.error_body(code, message)
     _finish(call, started, code, body["message"], reason, platform)
@@ -83,7 +88,7 @@ def _token_params() -> dict:
 
 @bp.post(protocol.GATE_PREFIX + protocol.TOKEN_PATH)
 @csrf.exempt
-def token():
+def token() -> ResponseReturnValue:
     """2.1 平台授权: username, client_id, client_secret, grant_type, scope → access and refresh token."""
     started, session = time.perf_counter(), get_session()
     call = _new_call("token")
@@ -103,7 +108,7 @@ def token():
 
 # -------------------------------------------------------------------------------------------- uploads
 
-def _retry_after(moment) -> dict:
+def _retry_after(moment: datetime) -> dict:
     return {"Retry-After": str(max(1, int((moment - utcnow()).total_seconds())))}
 
 
@@ -113,7 +118,7 @@ def _read_body(limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def _parse(lib: Library, data: bytes):
+def _parse(lib: Library, data: bytes) -> list:
     """The pushed objects; ValueError with the reason when the body is not a JSON array or object."""
     try:
         text = data.decode("utf-8-sig")
@@ -131,7 +136,7 @@ def _parse(lib: Library, data: bytes):
     return parsed
 
 
-def upload(library: str):
+def upload(library: str) -> ResponseReturnValue:
     """2.2–2.6 推送: a JSON array of one library's spec objects → the spec's result body."""
     started, session = time.perf_counter(), get_session()
     lib = LIBRARIES[library]
@@ -149,6 +154,7 @@ def upload(library: str):
     if not window.contains(now):
         return _refuse(session, call, started, protocol.OUTSIDE_WINDOW, f"不在推送时段 {window} 内",
                        platform=platform, headers=_retry_after(window.next_open(now)))
+    assert platform.id is not None
     with write(session):
         used = count_call(platform.id, protocol.iso_week(now), session=session)
     if used > platform.weekly_quota:
@@ -173,8 +179,8 @@ def upload(library: str):
                                       failed_names=outcome.failed_names, results=outcome.results))
 
 
-def _upload_view(library: str):
-    def view():
+def _upload_view(library: str) -> Callable[[], ResponseReturnValue]:
+    def view() -> ResponseReturnValue:
         return upload(library)
 
     view.__name__ = view.__qualname__ = f"upload_{library}"

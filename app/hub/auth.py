@@ -98,6 +98,7 @@ def issue_token(session: Session, params: dict) -> Issued:
             unavailable = _available(platform)
             if unavailable:
                 raise Refused(protocol.ACCOUNT_UNAVAILABLE, unavailable, platform)
+        assert platform.id is not None
         purge_dead_tokens(platform.id, session=session)
         access, refresh, now = secrets.token_urlsafe(32), secrets.token_urlsafe(32), utcnow()
         seconds = int(cfg["HUB_TOKEN_SECONDS"])

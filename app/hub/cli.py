@@ -33,7 +33,8 @@ def _platform(platform_id: int) -> DockedPlatform:
 @click.option("--window", default=None, help="推送时段 HH:MM-HH:MM（北京时间），默认 HUB_WINDOW；00:00-24:00 为全天")
 @click.option("--weekly-quota", type=int, default=None, help="每周推送次数，默认 HUB_WEEKLY_QUOTA")
 @click.option("--max-bytes", type=int, default=None, help="单次请求字节上限，默认 HUB_MAX_REQUEST_BYTES")
-def register(name, domain, bound_user, ip, window, weekly_quota, max_bytes):
+def register(name: str, domain: str, bound_user: str, ip: str, window: str | None, weekly_quota: int | None,
+             max_bytes: int | None) -> None:
     session = get_session()
     user = get_user_by_username(bound_user, session=session)
     try:
@@ -50,7 +51,7 @@ def register(name, domain, bound_user, ip, window, weekly_quota, max_bytes):
               help="配置文件的保存路径")
 @click.option("--base-url", default="",
               help="下级平台访问本平台的地址，如 https://szzx.xinxiang.gov.cn；默认 PUBLIC_URL")
-def approve(platform_id, out, base_url):
+def approve(platform_id: int, out: Path, base_url: str) -> None:
     if base_url:
         current_app.config["PUBLIC_URL"] = base_url
     try:
@@ -67,6 +68,6 @@ def approve(platform_id, out, base_url):
 
 @hub_cli.command("docking", help="开启（on）或关闭（off）对接。")
 @click.argument("state", type=click.Choice(["on", "off"]))
-def docking(state):
+def docking(state: str) -> None:
     service.set_docking(get_session(), enabled=state == "on", actor=None)
     click.echo("已开启对接。" if state == "on" else "已关闭对接。")

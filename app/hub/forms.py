@@ -5,7 +5,7 @@ import ipaddress
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from app.docking.protocol import PushWindow
@@ -38,18 +38,18 @@ class PlatformForm(FlaskForm):
                                           NumberRange(1, 102400, "应为 1–102400 之间的整数。")],
                           description="超过时返回 89502。默认 10240 KB（10 MB）。")
 
-    def validate_domain(self, field):
+    def validate_domain(self, field: Field) -> None:
         if not _HOST.match(field.data or ""):
             raise ValidationError("请输入域名（可带端口），不含 http:// 和路径，例如 szzx.changyuan.gov.cn。")
 
-    def validate_ip(self, field):
+    def validate_ip(self, field: Field) -> None:
         for part in (field.data or "").split():
             try:
                 ipaddress.ip_address(part)
             except ValueError:
                 raise ValidationError(f"“{part[:40]}”不是有效的 IP 地址。") from None
 
-    def validate_push_window(self, field):
+    def validate_push_window(self, field: Field) -> None:
         try:
             PushWindow.parse(field.data)
         except ValueError as exc:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage
-from wtforms import FieldList, FormField
+from wtforms import Field, FieldList, FormField
+from wtforms.form import BaseForm
 
 from app.accounts.models import User
 from app.audit.service import record as audit
@@ -60,7 +61,7 @@ class Outcome:
 
 # ------------------------------------------------------------------------------------------- checking
 
-def first_error(form) -> str:
+def first_error(form: BaseForm) -> str:
     """The first field error of a validated form, named by the field's label (nested rows included)."""
     for fld in form:
         if not fld.errors:
@@ -84,12 +85,12 @@ def first_error(form) -> str:
     return "内容不符合规范"
 
 
-def _labelled(fld, message: str) -> str:
+def _labelled(fld: Field, message: str) -> str:
     label = fld.label.text
     return message if label in message else f"{label}：{message}"
 
 
-def _stray_file(obj) -> bool:
+def _stray_file(obj: object) -> bool:
     """A `file` left that is neither Base64 content (now an upload) nor empty: a stored-file number or
     other value a lower platform must not use to point at files kept here."""
     if isinstance(obj, dict):
@@ -101,7 +102,7 @@ def _stray_file(obj) -> bool:
     return False
 
 
-def check(session: Session, lib: Library, platform: DockedPlatform, index: int, obj, *, bound: User) -> Checked:
+def check(session: Session, lib: Library, platform: DockedPlatform, index: int, obj: object, *, bound: User) -> Checked:
     """Validate one pushed object as a submission of `lib` from `platform`."""
     if not isinstance(obj, dict):
         return Checked(index, "", "", reason="记录应为 JSON 对象")
@@ -142,12 +143,14 @@ def receive(session: Session, lib: Library, platform: DockedPlatform, items: lis
             started: float | None = None) -> Outcome:
     """Validate and write one push; `call` (its log row, filled in here) commits with the records."""
     bound = session.get(User, platform.bound_user_id)
+    assert bound is not None  # a foreign key, and accounts are never deleted
     checked = [check(session, lib, platform, i, obj, bound=bound) for i, obj in enumerate(items)]
     added = updated = 0
     with write(session):
         for c in checked:
             if c.result != "ok":
                 continue
+            assert c.wire is not None  # checked "ok"
             try:
                 with session.begin_nested():  # a refused record leaves nothing of itself behind
                     _, created = ingest(session, lib, c.wire, actor=bound, submit=True, source=HUB,

@@ -7,10 +7,12 @@ app.secretbox.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Column, Index, String, Text, delete, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.accounts import roles
 from app.accounts.models import User
@@ -146,23 +148,23 @@ def get_settings(*, session: Session) -> HubSetting:
     return session.get(HubSetting, 1) or HubSetting(id=1)
 
 
-def platforms_query(*, region_code: str, q: str = "", status: str = ""):
+def platforms_query(*, region_code: str, q: str = "", status: str = "") -> SelectOfScalar[DockedPlatform]:
     """Docked platforms inside `region_code`, newest first, with the list's search and status filter."""
     stmt = select(DockedPlatform).where(
-        DockedPlatform.region_code.startswith(region_prefix(region_code), autoescape=True))
+        col(DockedPlatform.region_code).startswith(region_prefix(region_code), autoescape=True))
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(DockedPlatform.name.ilike(like) | DockedPlatform.domain.ilike(like)
-                          | DockedPlatform.username.ilike(like) | DockedPlatform.region_code.startswith(q))
+        stmt = stmt.where(col(DockedPlatform.name).ilike(like) | col(DockedPlatform.domain).ilike(like)
+                          | col(DockedPlatform.username).ilike(like) | col(DockedPlatform.region_code).startswith(q))
     if status:
         stmt = stmt.where(DockedPlatform.status == status)
-    return stmt.order_by(DockedPlatform.id.desc())
+    return stmt.order_by(col(DockedPlatform.id).desc())
 
 
 def approved_platforms(*, session: Session) -> list[DockedPlatform]:
     """Every approved platform (tens at most): whose keys an Authorization header is tried with."""
     return list(session.exec(select(DockedPlatform).where(DockedPlatform.status == APPROVED)
-                             .order_by(DockedPlatform.id)))
+                             .order_by(col(DockedPlatform.id))))
 
 
 def platform_by_username(username: str, *, session: Session) -> DockedPlatform | None:
@@ -171,9 +173,9 @@ def platform_by_username(username: str, *, session: Session) -> DockedPlatform |
 
 def bindable_accounts(*, region_code: str, session: Session) -> list[User]:
     """Active city and county accounts inside `region_code`, which a platform may be bound to."""
-    stmt = (select(User).where(User.role.in_(BINDABLE_ROLES), User.is_active.is_(True),
-                               User.region_code.startswith(region_prefix(region_code), autoescape=True))
-            .order_by(User.region_code, User.username))
+    stmt = (select(User).where(col(User.role).in_(BINDABLE_ROLES), col(User.is_active).is_(True),
+                               col(User.region_code).startswith(region_prefix(region_code), autoescape=True))
+            .order_by(col(User.region_code), col(User.username)))
     return list(session.exec(stmt))
 
 
@@ -187,23 +189,24 @@ def token_by_refresh(token: str, *, session: Session) -> HubToken | None:
 
 def revoke_tokens(platform_id: int, *, session: Session) -> int:
     """Revoke every live token of a platform (rotation, disabling); how many."""
-    return session.execute(update(HubToken).where(HubToken.platform_id == platform_id,
-                                                  HubToken.revoked_at.is_(None))
-                           .values(revoked_at=utcnow())).rowcount
+    return session.exec(update(HubToken).where(col(HubToken.platform_id) == platform_id,
+                                               col(HubToken.revoked_at).is_(None))
+                        .values(revoked_at=utcnow())).rowcount
 
 
 def purge_dead_tokens(platform_id: int, *, session: Session) -> None:
     """Forget a platform's tokens that can no longer be used, so the table stays small."""
     now = utcnow()
-    session.execute(delete(HubToken).where(HubToken.platform_id == platform_id,
-                                           (HubToken.refresh_expires_at < now) | HubToken.revoked_at.is_not(None)))
+    session.exec(delete(HubToken).where(col(HubToken.platform_id) == platform_id,
+                                        (col(HubToken.refresh_expires_at) < now)
+                                        | col(HubToken.revoked_at).is_not(None)))
 
 
 def count_call(platform_id: int, week: str, *, session: Session) -> int:
     """Count one call against a platform's week (inside the caller's write transaction); the new total."""
-    changed = session.execute(update(HubQuotaUse).where(HubQuotaUse.platform_id == platform_id,
-                                                        HubQuotaUse.week == week)
-                              .values(calls=HubQuotaUse.calls + 1)).rowcount
+    changed = session.exec(update(HubQuotaUse).where(col(HubQuotaUse.platform_id) == platform_id,
+                                                     col(HubQuotaUse.week) == week)
+                           .values(calls=col(HubQuotaUse.calls) + 1)).rowcount
     if not changed:
         session.add(HubQuotaUse(platform_id=platform_id, week=week, calls=1))
         session.flush()
@@ -212,19 +215,20 @@ def count_call(platform_id: int, week: str, *, session: Session) -> int:
                                                         HubQuotaUse.week == week)).one()
 
 
-def calls_this_week(platform_ids, week: str, *, session: Session) -> dict[int, int]:
+def calls_this_week(platform_ids: Iterable[int | None], week: str, *, session: Session) -> dict[int, int]:
     ids = list(platform_ids)
     if not ids:
         return {}
-    stmt = select(HubQuotaUse.platform_id, HubQuotaUse.calls).where(HubQuotaUse.platform_id.in_(ids),
+    stmt = select(HubQuotaUse.platform_id, HubQuotaUse.calls).where(col(HubQuotaUse.platform_id).in_(ids),
                                                                    HubQuotaUse.week == week)
     return dict(session.exec(stmt).all())
 
 
-def calls_query(*, platform_id: int | None, result: str = "", start=None, end=None):
+def calls_query(*, platform_id: int | None, result: str = "", start: datetime | None = None,
+                end: datetime | None = None) -> SelectOfScalar[HubCall]:
     """A platform's call log (or the unidentified callers' with None), newest first."""
     stmt = select(HubCall).where(HubCall.platform_id == platform_id if platform_id is not None
-                                 else HubCall.platform_id.is_(None))
+                                 else col(HubCall.platform_id).is_(None))
     if result == "ok":
         stmt = stmt.where(HubCall.code == protocol.OK)
     elif result == "refused":
@@ -233,11 +237,11 @@ def calls_query(*, platform_id: int | None, result: str = "", start=None, end=No
         stmt = stmt.where(HubCall.at >= start)
     if end is not None:
         stmt = stmt.where(HubCall.at < end)
-    return stmt.order_by(HubCall.at.desc(), HubCall.id.desc())
+    return stmt.order_by(col(HubCall.at).desc(), col(HubCall.id).desc())
 
 
-def accounts_by_id(ids, *, session: Session) -> dict[int, User]:
+def accounts_by_id(ids: Iterable[int | None], *, session: Session) -> dict[int | None, User]:
     ids = list(set(ids))
     if not ids:
         return {}
-    return {u.id: u for u in session.exec(select(User).where(User.id.in_(ids)))}
+    return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}

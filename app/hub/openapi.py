@@ -6,7 +6,9 @@ lengths, dictionary codes, nested rows), so the description cannot drift from wh
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from wtforms import Field, FieldList, FormField, SelectFieldBase, SelectMultipleField
+from wtforms.form import BaseForm
 from wtforms.validators import Length, NumberRange
 
 from app.dicts.fields import IndustryField, RegionField, SceneField
@@ -41,7 +43,7 @@ def _describe(schema: dict, fld: Field) -> dict:
     return schema
 
 
-def _choices(fld) -> list:
+def _choices(fld: SelectFieldBase) -> list:
     values = []
     for choice in fld.choices or ():
         value = choice.value if hasattr(choice, "value") else choice[0]
@@ -58,7 +60,7 @@ def field_schema(fld: Field) -> dict:
             items = form_schema(inner.args[0]())
         else:
             items = {"type": "string"}
-        schema = {"type": "array", "items": items}
+        schema: dict[str, object] = {"type": "array", "items": items}
         if fld.max_entries:
             schema["maxItems"] = fld.max_entries
         return _describe(schema, fld)
@@ -101,7 +103,7 @@ def field_schema(fld: Field) -> dict:
     return _describe(schema, fld)
 
 
-def form_schema(form) -> dict:
+def form_schema(form: BaseForm) -> dict:
     """An object schema from a form instance: one property per spec attribute, `required` from the
     spec's 单次逻辑校验 = Y (which intake enforces)."""
     properties: dict[str, dict] = {}
@@ -222,7 +224,7 @@ def document() -> dict:
 
 
 @bp.get(OPENAPI_PATH)
-def openapi_json():
+def openapi_json() -> ResponseReturnValue:
     """The OpenAPI description of the docking endpoints."""
     response = jsonify(document())
     response.headers["Cache-Control"] = "no-cache"

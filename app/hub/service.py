@@ -10,7 +10,9 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, has_request_context, request
 from sqlmodel import Session
@@ -58,7 +60,7 @@ def layout() -> AuthLayout:
     return AuthLayout.from_settings(current_app.config, "HUB_AUTH_")
 
 
-def check_settings(config) -> None:
+def check_settings(config: Mapping[str, Any]) -> None:
     """Refuse to start with HUB_* settings that cannot work (the reason in Chinese)."""
     AuthLayout.from_settings(config, "HUB_AUTH_")
     protocol.PushWindow.parse(str(config["HUB_WINDOW"]))
@@ -98,7 +100,8 @@ def set_docking(session: Session, *, enabled: bool, actor: User | None) -> None:
 
 # --------------------------------------------------------------------------------------------- checks
 
-def _audit(session: Session, action: str, actor, *, target_id, region_code: str, detail: dict) -> None:
+def _audit(session: Session, action: str, actor: User | None, *, target_id: int | str | None, region_code: str,
+           detail: dict) -> None:
     audit(session, action, actor=actor, actor_name=None if actor is not None else "命令行",
           target_type="hub_platform", target_id=target_id, region_code=region_code, detail=detail)
 
@@ -134,13 +137,14 @@ def check_limits(*, push_window: str, weekly_quota: int, max_bytes: int) -> None
 
 # ------------------------------------------------------------------------------------- registration
 
-def register(session: Session, *, actor: User | None, name: str, domain: str, bound_user: User, ip: str = "",
+def register(session: Session, *, actor: User | None, name: str, domain: str, bound_user: User | None, ip: str = "",
              push_window: str | None = None, weekly_quota: int | None = None,
              max_bytes: int | None = None) -> DockedPlatform:
     """A hub administrator registers a lower platform; it waits for the approver. Its region is the bound
     account's. Limits left None take the HUB_* defaults."""
     _require(actor, roles.HUB_ADMIN)
     check_binding(bound_user, actor=actor)
+    assert bound_user is not None and bound_user.id is not None  # check_binding refuses None
     cfg = current_app.config
     push_window = push_window or str(cfg["HUB_WINDOW"])
     weekly_quota = int(weekly_quota or cfg["HUB_WEEKLY_QUOTA"])
@@ -194,6 +198,7 @@ def set_enabled(session: Session, platform: DockedPlatform, *, actor: User | Non
     _check_region(actor, platform.region_code)
     with write(session, fresh=[platform]):
         platform.enabled, platform.updated_at = enabled, utcnow()
+        assert platform.id is not None
         revoked = 0 if enabled else revoke_tokens(platform.id, session=session)
         _audit(session, "hub.enable" if enabled else "hub.disable", actor, target_id=platform.id,
                region_code=platform.region_code, detail={"name": platform.name, "revoked_tokens": revoked})
@@ -215,6 +220,7 @@ def _issue(platform: DockedPlatform) -> tuple[str, str]:
 def config_text(platform: DockedPlatform, client_secret: str) -> str:
     """The configuration file for the lower platform (protocol.config_file). `platformInfo` is the
     registered domain: the lower platform encrypts exactly that into its Authorization header."""
+    assert platform.username is not None and platform.client_id is not None  # issued by _issue()
     cfg = current_app.config
     return protocol.config_file(
         base_url=gate_base_url(), username=platform.username, client_id=platform.client_id,
@@ -277,6 +283,7 @@ def rotate(session: Session, platform: DockedPlatform, *, actor: User | None) ->
             raise Refused("只有已批准的平台才有密钥可以轮换。")
         secret, key = _issue(platform)
         platform.updated_at = utcnow()
+        assert platform.id is not None
         revoked = revoke_tokens(platform.id, session=session)
         _audit(session, "hub.rotate", actor, target_id=platform.id, region_code=platform.region_code,
                detail={"name": platform.name, "revoked_tokens": revoked})
@@ -292,7 +299,7 @@ def config_for_download(platform: DockedPlatform, client_secret: str) -> str | N
     return config_text(platform, client_secret)
 
 
-def _name_of(actor) -> str:
+def _name_of(actor: User | None) -> str:
     return (getattr(actor, "display_name", None) or getattr(actor, "username", None) or "命令行")[:64]
 
 

@@ -2,7 +2,10 @@
 credentials and call logs, and the global docking switch."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.accounts import roles
@@ -35,7 +38,7 @@ from app.site.listargs import DATE, TEXT, list_args
 RESULTS = {"ok": "成功", "refused": "被拒绝"}
 
 
-def _me():
+def _me() -> User:
     return current_user._get_current_object()
 
 
@@ -47,7 +50,7 @@ def get_platform_or_404(platform_id: int) -> DockedPlatform:
     return platform
 
 
-def _region_names(codes) -> dict[str, str]:
+def _region_names(codes: Iterable[str]) -> dict[str, str]:
     return dicts_service.region_names(set(codes), session=get_session())
 
 
@@ -69,7 +72,7 @@ def _list_args() -> dict:
 
 @bp.get("/hub/")
 @roles_required(*roles.HUB_ROLES)
-def overview():
+def overview() -> ResponseReturnValue:
     """The docked platforms of my region with this week's calls against their quota, and the docking switch."""
     args = _list_args()
     session = get_session()
@@ -87,7 +90,7 @@ def overview():
 
 @bp.post("/hub/docking")
 @roles_required(roles.HUB_ADMIN)
-def docking_switch():
+def docking_switch() -> ResponseReturnValue:
     """开启 / 关闭对接 for every docked platform at once."""
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -111,7 +114,7 @@ def _show_refusal(form: PlatformForm, exc: Refused) -> None:
 
 @bp.route("/hub/platforms/new", methods=["GET", "POST"])
 @roles_required(roles.HUB_ADMIN)
-def platform_new():
+def platform_new() -> ResponseReturnValue:
     """Register a lower platform and bind it to a city or county account; it then waits for approval."""
     cfg = current_app.config
     form = PlatformForm()
@@ -137,7 +140,7 @@ def platform_new():
 
 @bp.route("/hub/platforms/<int:platform_id>/edit", methods=["GET", "POST"])
 @roles_required(roles.HUB_ADMIN)
-def platform_edit(platform_id: int):
+def platform_edit(platform_id: int) -> ResponseReturnValue:
     """Change a platform's registration or limits (a rejected one goes back to the approver)."""
     platform = get_platform_or_404(platform_id)
     form = PlatformForm(obj=platform) if request.method == "GET" else PlatformForm()
@@ -161,7 +164,9 @@ def platform_edit(platform_id: int):
 
 # ------------------------------------------------------------------------------------------- a platform
 
-def _detail(platform: DockedPlatform, *, reject_form: RejectForm | None = None, status: int = 200):
+def _detail(platform: DockedPlatform, *, reject_form: RejectForm | None = None,
+            status: int = 200) -> ResponseReturnValue:
+    assert platform.id is not None
     session = get_session()
     accounts = accounts_by_id([platform.bound_user_id], session=session)
     week = protocol.iso_week(utcnow())
@@ -175,12 +180,12 @@ def _detail(platform: DockedPlatform, *, reject_form: RejectForm | None = None, 
 
 @bp.get("/hub/platforms/<int:platform_id>")
 @roles_required(*roles.HUB_ROLES)
-def platform_detail(platform_id: int):
+def platform_detail(platform_id: int) -> ResponseReturnValue:
     """A platform's registration, state, limits and actions (credentials are never shown here)."""
     return _detail(get_platform_or_404(platform_id))
 
 
-def _credentials_page(creds: service.Credentials, title: str):
+def _credentials_page(creds: service.Credentials, title: str) -> str:
     return render_template("hub/credentials.html", creds=creds, title=title, action_form=ActionForm(),
                            filename=_config_filename(creds.platform))
 
@@ -191,7 +196,7 @@ def _config_filename(platform: DockedPlatform) -> str:
 
 @bp.post("/hub/platforms/<int:platform_id>/approve")
 @roles_required(roles.HUB_APPROVER)
-def platform_approve(platform_id: int):
+def platform_approve(platform_id: int) -> ResponseReturnValue:
     """Approve a registration: the credentials and the configuration file are shown this once."""
     platform = get_platform_or_404(platform_id)
     if not ActionForm().validate_on_submit():
@@ -206,7 +211,7 @@ def platform_approve(platform_id: int):
 
 @bp.post("/hub/platforms/<int:platform_id>/reject")
 @roles_required(roles.HUB_APPROVER)
-def platform_reject(platform_id: int):
+def platform_reject(platform_id: int) -> ResponseReturnValue:
     """Reject a registration with a reason the administrator sees."""
     platform = get_platform_or_404(platform_id)
     if platform.status != PENDING:  # a stale page: the detail page no longer offers the form to answer in
@@ -229,7 +234,7 @@ def platform_reject(platform_id: int):
 
 @bp.post("/hub/platforms/<int:platform_id>/switch")
 @roles_required(roles.HUB_ADMIN)
-def platform_switch(platform_id: int):
+def platform_switch(platform_id: int) -> ResponseReturnValue:
     """启用 / 停用 one platform (停用 also ends its tokens)."""
     platform = get_platform_or_404(platform_id)
     if not ActionForm().validate_on_submit():
@@ -242,7 +247,7 @@ def platform_switch(platform_id: int):
 
 @bp.post("/hub/platforms/<int:platform_id>/rotate")
 @roles_required(roles.HUB_ADMIN)
-def platform_rotate(platform_id: int):
+def platform_rotate(platform_id: int) -> ResponseReturnValue:
     """轮换密钥: new credentials shown once; the old ones and every issued token stop working."""
     platform = get_platform_or_404(platform_id)
     if not ActionForm().validate_on_submit():
@@ -257,7 +262,7 @@ def platform_rotate(platform_id: int):
 
 @bp.post("/hub/platforms/<int:platform_id>/config")
 @roles_required(*roles.HUB_ROLES)
-def platform_config(platform_id: int):
+def platform_config(platform_id: int) -> ResponseReturnValue:
     """The configuration file, for the one-time page's download button (it posts the secret it shows)."""
     platform = get_platform_or_404(platform_id)
     if not ActionForm().validate_on_submit():
@@ -272,7 +277,7 @@ def platform_config(platform_id: int):
 
 # ------------------------------------------------------------------------------------------- call log
 
-def _calls(platform: DockedPlatform | None, endpoint: str, **url_args):
+def _calls(platform: DockedPlatform | None, endpoint: str, **url_args: object) -> ResponseReturnValue:
     args = list_args(request.args, {"result": RESULTS, "start": DATE, "end": DATE})
     page = paginate(calls_query(platform_id=platform.id if platform else None, result=args["result"],
                                 start=day_start(args["start"]), end=day_start(args["end"], next_day=True)),
@@ -285,7 +290,7 @@ def _calls(platform: DockedPlatform | None, endpoint: str, **url_args):
 
 @bp.get("/hub/platforms/<int:platform_id>/calls")
 @roles_required(*roles.HUB_ROLES)
-def platform_calls(platform_id: int):
+def platform_calls(platform_id: int) -> ResponseReturnValue:
     """A platform's call log, newest first, filtered by result and date."""
     platform = get_platform_or_404(platform_id)
     return _calls(platform, "hub.platform_calls", platform_id=platform.id)
@@ -293,6 +298,6 @@ def platform_calls(platform_id: int):
 
 @bp.get("/hub/calls/unidentified")
 @roles_required(*roles.HUB_ROLES)
-def unidentified_calls():
+def unidentified_calls() -> ResponseReturnValue:
     """Refused calls whose platform could not be told (no header, or no key opened it)."""
     return _calls(None, "hub.unidentified_calls")

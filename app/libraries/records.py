@@ -7,10 +7,13 @@ itself is declared once, as the library's form; it is not repeated here column b
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import Index, Text
-from sqlmodel import Field, SQLModel, select
+from sqlalchemy import ColumnElement, Index, Text
+from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import utcnow
 
@@ -69,31 +72,34 @@ def list_indexes(table: str, *search_columns: str) -> tuple[Index, ...]:
     )
 
 
+R = TypeVar("R", bound=RecordBase)
+
 SORTS = {"-updated": ("updated_at", True), "title": ("title", False), "region": ("region_code", False)}
 
 
-def records_query(model, *, visible, q: str = "", region_prefix: str = "", industry: str = "", status: str = "",
-                  sort: str = "-updated", search_columns=()):
+def records_query(model: type[R], *, visible: ColumnElement[bool], q: str = "", region_prefix: str = "",
+                  industry: str = "", status: str = "", sort: str = "-updated",
+                  search_columns: Iterable[str] = ()) -> SelectOfScalar[R]:
     """A library's list: `visible` is the caller's scope clause; the rest are the list's filters."""
     stmt = select(model).where(visible)
     if q:
         like = f"%{q}%"
-        clause = model.title.ilike(like) | model.credit_code.ilike(like)
+        clause = col(model.title).ilike(like) | col(model.credit_code).ilike(like)
         for name in search_columns:
             clause = clause | getattr(model, name).ilike(like)
         stmt = stmt.where(clause)
     if region_prefix:
-        stmt = stmt.where(model.region_code.startswith(region_prefix, autoescape=True))
+        stmt = stmt.where(col(model.region_code).startswith(region_prefix, autoescape=True))
     if industry:
         stmt = stmt.where(model.industry == industry)
     if status:
         stmt = stmt.where(model.status == status)
     column, descending = SORTS.get(sort, SORTS["-updated"])
     order = getattr(model, column)
-    return stmt.order_by(order.desc() if descending else order, model.id.desc())
+    return stmt.order_by(order.desc() if descending else order, col(model.id).desc())
 
 
-def find_by_key(model, *, session, exclude_id: int | None = None, **key) -> object | None:
+def find_by_key(model: type[R], *, session: Session, exclude_id: int | None = None, **key: object) -> R | None:
     """The record with this natural key (other than `exclude_id`), if any."""
     stmt = select(model).where(*(getattr(model, k) == v for k, v in key.items()))
     if exclude_id is not None:

@@ -11,10 +11,17 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from flask import abort, url_for
 
 from app.accounts import roles
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from app.libraries.records import RecordBase
+    from app.spec.form import SpecForm
 
 # The libraries, in the spec's order (2.2–2.6). Each module declares one `LIBRARY = register(Library(…))`.
 MODULES = ("app.providers.library", "app.products.library", "app.pilots.library", "app.targets.library",
@@ -40,8 +47,8 @@ class Library:
     noun: str  # 服务商 (one record)
     spec_section: str  # 2.2
     wire_path: str  # the spec's upload path under the base URL: /cloud-supply-demand/…/apiUpload
-    model: type
-    form: type
+    model: type[RecordBase]
+    form: type[SpecForm]
     owner_role: str | None  # the bound role whose organisation a record belongs to
     credit_attr: str | None  # the spec attribute holding the owner's credit code, if the record names it
     title_attr: str  # the spec attribute lists show
@@ -78,7 +85,7 @@ class Library:
         """The spec JSON object of a stored payload."""
         return self.codec.encode(payload)
 
-    def formal_json(self, record) -> dict | None:
+    def formal_json(self, record: RecordBase) -> dict | None:
         """The spec JSON of the record's formal version (what is pushed upward), None before any approval."""
         formal = record.formal
         return None if formal is None else self.spec_json(formal)
@@ -111,7 +118,7 @@ class Relation:
     the detail page links to it, or offers to start it from this record with ?<start_param>=<id>."""
 
     library: Library
-    find: Callable[[object, object], object | None]  # (record, session) -> the related record or None
+    find: Callable[[RecordBase, Session], RecordBase | None]  # (record, session) -> the related record or None
     start_param: str
 
 

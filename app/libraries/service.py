@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -18,11 +19,19 @@ from app.accounts.scope import region_covers
 from app.audit.service import record as audit
 from app.db import utcnow, write
 from app.files.service import adopt
-from app.libraries.records import DRAFT, find_by_key
+from app.libraries.records import DRAFT, RecordBase, find_by_key
 from app.libraries.registry import Library
 from app.refusal import Refused
 from app.review import service as review
 from app.review.models import FORM, HUB
+from app.spec.form import SpecForm
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.hub.models import DockedPlatform
+
+# (region, credit code) of the record a record belongs to (a product's provider), as Library.owner_of finds it.
+Found = tuple[str, str | None] | None
 
 OUTSIDE_PLATFORM = "不属于本平台所属地区"
 
@@ -59,7 +68,7 @@ def _within(region: str | None, anchor: str) -> str | None:
     return None
 
 
-def _region(lib: Library, claimed: str | None, found, *, anchor: str, record) -> str | None:
+def _region(lib: Library, claimed: str | None, found: Found, *, anchor: str, record: RecordBase | None) -> str | None:
     """The record's region from what it says (`claimed`), the record it belongs to (`found`: a product's
     provider, an archive's pilot enterprise) and what it was, inside `anchor` (the account's or the
     pushing platform's region)."""
@@ -72,7 +81,8 @@ def _region(lib: Library, claimed: str | None, found, *, anchor: str, record) ->
     return region
 
 
-def _credit(lib: Library, wire: dict, found, *, actor, record, bound: bool) -> str | None:
+def _credit(lib: Library, wire: dict, found: Found, *, actor: User, record: RecordBase | None,
+            bound: bool) -> str | None:
     """The owning organisation's credit code; an organisation only ever files its own."""
     if lib.credit_attr:
         credit = str(wire.get(lib.credit_attr) or "").strip() or None
@@ -86,8 +96,8 @@ def _credit(lib: Library, wire: dict, found, *, actor, record, bound: bool) -> s
     return record.credit_code if record is not None else None
 
 
-def place(session: Session, lib: Library, wire: dict, *, actor, claimed_region: str | None = None, record=None,
-          platform=None) -> Placement:
+def place(session: Session, lib: Library, wire: dict, *, actor: User, claimed_region: str | None = None,
+          record: RecordBase | None = None, platform: DockedPlatform | None = None) -> Placement:
     """Where a record belongs. An account's records take their region from the account (an enterprise of
     长垣市 files in 长垣市 even when its form names only 新乡市); a pushing platform's from the platform's
     region. A region outside it is refused beside the 区域 field."""
@@ -115,7 +125,8 @@ def _file_ids(wire: dict) -> list[int]:
             for row in value if isinstance(row, dict) and isinstance(row.get("file"), int)]
 
 
-def _target(session: Session, lib: Library, where: Placement, *, record, source: str, anchor: str):
+def _target(session: Session, lib: Library, where: Placement, *, record: RecordBase | None, source: str,
+            anchor: str) -> tuple[RecordBase, str]:
     """(the record to write, its region): `record` itself, or for a push or an import the record with the
     same natural key (a form refuses a duplicate instead), or a new one."""
     if record is not None:
@@ -137,9 +148,10 @@ def _target(session: Session, lib: Library, where: Placement, *, record, source:
     raise Refused(f"该{lib.noun}已由其他地区登记，{OUTSIDE_PLATFORM}", "region")
 
 
-def ingest(session: Session, lib: Library, wire: dict, *, actor, submit: bool | None, source: str = FORM,
-           claimed_region: str | None = None, record=None, platform=None, placement: Placement | None = None,
-           detail: dict | None = None):
+def ingest(session: Session, lib: Library, wire: dict, *, actor: User, submit: bool | None, source: str = FORM,
+           claimed_region: str | None = None, record: RecordBase | None = None,
+           platform: DockedPlatform | None = None, placement: Placement | None = None,
+           detail: dict | None = None) -> tuple[RecordBase, bool]:
     """Create or update a record from its validated spec JSON; returns (record, created).
 
     `submit`: True sends it for review (an official's own entry from a form is applied at once), False
@@ -171,8 +183,8 @@ def ingest(session: Session, lib: Library, wire: dict, *, actor, submit: bool | 
     return record, created
 
 
-def _hand_to_review(session: Session, lib: Library, record, *, actor, submit: bool | None, source: str,
-                    platform) -> None:
+def _hand_to_review(session: Session, lib: Library, record: RecordBase, *, actor: User, submit: bool | None,
+                    source: str, platform: DockedPlatform | None) -> None:
     # Only a review decision writes the formal record (app/review): an organisation's submission waits
     # in the queue, an official's own entry is applied at once and still recorded as a submission.
     # Saving a draft over a submitted record takes it back: what was submitted is no longer there.
@@ -189,12 +201,13 @@ def _hand_to_review(session: Session, lib: Library, record, *, actor, submit: bo
         review.refresh_open(session, lib, record, user=actor)
 
 
-def owner_for_new(lib: Library, user) -> tuple[str, str | None]:
+def owner_for_new(lib: Library, user: User) -> tuple[str, str | None]:
     """(region, credit) an upload made while creating a record belongs to, before the form is saved."""
     return user.region_code, user.credit_code if user.role == lib.owner_role else None
 
 
-def save(lib: Library, form, *, user, session: Session, submit: bool | None, record=None, detail: dict | None = None):
+def save(lib: Library, form: SpecForm, *, user: User, session: Session, submit: bool | None,
+         record: RecordBase | None = None, detail: dict | None = None) -> RecordBase:
     """A browser form's way in (a library page or an archive stage): its region field, if any, is what the
     record claims. Returns the record."""
     saved, _ = ingest(session, lib, form.to_wire(), actor=user, submit=submit, record=record,
@@ -202,7 +215,7 @@ def save(lib: Library, form, *, user, session: Session, submit: bool | None, rec
     return saved
 
 
-def claimed_region(form) -> str | None:
+def claimed_region(form: SpecForm) -> str | None:
     """The region a form's 区域 picker names, if the library's form has one (the wire names no county)."""
     region = getattr(form, "region", None)
     return (region.data or None) if region is not None else None

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from sqlalchemy import ColumnElement
 
 from app.accounts import roles
 from app.accounts.scope import current_scope, region_prefix, roles_required
@@ -14,8 +16,8 @@ from app.dicts.spec_dicts import codes
 from app.docking.models import states_for as push_states_for
 from app.files.fields import Owner, uploads_for
 from app.libraries import bp
-from app.libraries.records import SORTS, STATUS_LABELS, find_by_key, records_query
-from app.libraries.registry import RELATIONS, Library, get_library
+from app.libraries.records import SORTS, STATUS_LABELS, RecordBase, find_by_key, records_query
+from app.libraries.registry import RELATIONS, Library, Relation, get_library
 from app.libraries.service import owner_for_new, save
 from app.pagination import paginate
 from app.refusal import Refused, show_on
@@ -32,13 +34,13 @@ def _library_for(key: str) -> Library:
     return lib
 
 
-def _visible(lib: Library):
+def _visible(lib: Library) -> ColumnElement[bool]:
     model = lib.model
     return current_scope().where(region_col=model.region_code,
                                  credit_col=model.credit_code if lib.owner_role else None)
 
 
-def _record_or_404(lib: Library, record_id: int):
+def _record_or_404(lib: Library, record_id: int) -> RecordBase:
     """The record if it is in the user's scope; another region's or organisation's answers 404."""
     credit_attr = "credit_code" if lib.owner_role else None
     return current_scope().load_or_404(get_session(), lib.model, record_id, region_attr="region_code",
@@ -47,7 +49,7 @@ def _record_or_404(lib: Library, record_id: int):
 
 @bp.get("/<key>/")
 @login_required
-def record_list(key: str):
+def record_list(key: str) -> ResponseReturnValue:
     """A library's records in my scope: keyword, region, industry and status filters, sorting, paging."""
     lib = _library_for(key)
     region_options = dicts_service.regions_below(current_user.region_code, session=get_session())
@@ -68,14 +70,14 @@ def record_list(key: str):
                   push_states=push_states_for(lib.key, [r.id for r in page.items], session=get_session()))
 
 
-def _owner_of(lib: Library, record) -> Owner:
+def _owner_of(lib: Library, record: RecordBase | None) -> Owner:
     if record is None:
         region, credit = owner_for_new(lib, current_user)
         return Owner(region, credit, current_user.id)
     return Owner(record.region_code, record.credit_code, current_user.id)
 
 
-def _edit(lib: Library, record):
+def _edit(lib: Library, record: RecordBase | None) -> ResponseReturnValue:
     """The create/edit form: 保存草稿 validates what is there, 提交审核 also requires every Y field."""
     # Not from_wire() for the edit page: that form has no CSRF token, so a browser could not post it back.
     form = lib.form() if request.method == "POST" else (
@@ -108,7 +110,7 @@ def _edit(lib: Library, record):
 
 @bp.route("/<key>/new", methods=["GET", "POST"])
 @login_required
-def record_new(key: str):
+def record_new(key: str) -> ResponseReturnValue:
     """A new record of the library (draft or submitted); an organisation's own record opens for editing."""
     lib = _library_for(key)
     if lib.pages:
@@ -123,31 +125,31 @@ def record_new(key: str):
 
 @bp.route("/<key>/<int:record_id>/edit", methods=["GET", "POST"])
 @login_required
-def record_edit(key: str, record_id: int):
+def record_edit(key: str, record_id: int) -> ResponseReturnValue:
     """Edit a record in my scope."""
     lib = _library_for(key)
     record = _record_or_404(lib, record_id)
     if lib.pages:
-        return redirect(lib.record_url(record.id))
+        return redirect(lib.record_url(record_id))
     return _edit(lib, record)
 
 
 @bp.get("/<key>/<int:record_id>")
 @login_required
-def record_detail(key: str, record_id: int):
+def record_detail(key: str, record_id: int) -> ResponseReturnValue:
     """One record, every spec attribute with its label."""
     lib = _library_for(key)
     record = _record_or_404(lib, record_id)
     if lib.pages:
-        return redirect(lib.record_url(record.id))
+        return redirect(lib.record_url(record_id))
     names = dicts_service.region_names([record.region_code], session=get_session())
     return render_template("libraries/detail.html", lib=lib, record=record, form=lib.form.from_wire(record.wire),
                            region_name=names.get(record.region_code, record.region_code),
-                           push_state=push_states_for(lib.key, [record.id], session=get_session()).get(record.id),
+                           push_state=push_states_for(lib.key, [record_id], session=get_session()).get(record_id),
                            is_official=current_scope().is_official, related=_related(lib, record))
 
 
-def _related(lib: Library, record) -> list[tuple]:
+def _related(lib: Library, record: RecordBase) -> list[tuple[Relation, RecordBase | None]]:
     """(relation, the related record or None) for the records of other libraries that go with this one."""
     out, scope = [], current_scope()
     for relation in RELATIONS.get(lib.key, ()):
@@ -162,7 +164,7 @@ def _related(lib: Library, record) -> list[tuple]:
 
 @bp.get("/<key>/<int:record_id>/wire")
 @roles_required(*roles.OFFICIALS)
-def record_wire(key: str, record_id: int):
+def record_wire(key: str, record_id: int) -> ResponseReturnValue:
     """查看报文: the JSON this record sends to the upper platform, exactly as the spec names it: its formal
     (approved) version; before the first approval there is nothing to send, and the page says so."""
     lib = _library_for(key)
@@ -179,7 +181,7 @@ def record_wire(key: str, record_id: int):
 
 @bp.get("/<key>/rows/<field>")
 @login_required
-def new_row(key: str, field: str):
+def new_row(key: str, field: str) -> ResponseReturnValue:
     """One more nested row (useSceneList, fileList, performanceCycleList) for the form, as an htmx fragment."""
     lib = _library_for(key)
     index = request.args.get("index", type=int)
@@ -195,6 +197,6 @@ def new_row(key: str, field: str):
 
 @bp.get("/rows/removed")
 @login_required
-def removed_row():
+def removed_row() -> ResponseReturnValue:
     """The answer to 删除 on a nested row: htmx drops the row (hx-swap=delete), nothing is stored."""
     return ""

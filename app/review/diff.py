@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wtforms import FieldList, FormField
+from wtforms.form import BaseForm
 
 from app.dicts.fields import RegionField
 
@@ -20,7 +21,7 @@ class Line:
         return self.old != self.new
 
 
-def flatten(value, prefix: str = "") -> dict[str, object]:
+def flatten(value: object, prefix: str = "") -> dict[str, object]:
     """A spec JSON object as path → scalar; an empty list keeps its path (so its removal shows)."""
     out: dict[str, object] = {}
     if isinstance(value, dict):
@@ -36,11 +37,11 @@ def flatten(value, prefix: str = "") -> dict[str, object]:
     return out
 
 
-def field_labels(form) -> dict[str, str]:
+def field_labels(form: BaseForm) -> dict[str, str]:
     """Spec attribute name → its label (the spec's 说明), from a form and its nested rows."""
     labels: dict[str, str] = {}
 
-    def walk(f):
+    def walk(f: BaseForm) -> None:
         for key, field in f._fields.items():
             labels.setdefault(key, field.label.text)
             if isinstance(field, RegionField):

@@ -7,10 +7,12 @@ empty once it is closed; the queue reads it first, so the queue's index starts w
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Index, Text
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import utcnow
 
@@ -109,63 +111,64 @@ class Notification(SQLModel, table=True):
     read_at: datetime | None = None
 
 
-def queue_query(*, awaiting: str, region_prefix: str, library: str = "", source: str = "", region: str = "",
-                submitter: str = "", start=None, end=None):
+def queue_query(*, awaiting: str | None, region_prefix: str, library: str = "", source: str = "", region: str = "",
+                submitter: str = "", start: datetime | None = None,
+                end: datetime | None = None) -> SelectOfScalar[Submission]:
     """One level's open submissions in a region, oldest first, with the queue's filters."""
     stmt = select(Submission).where(Submission.awaiting == awaiting,
-                                    Submission.region_code.startswith(region_prefix, autoescape=True))
+                                    col(Submission.region_code).startswith(region_prefix, autoescape=True))
     if library:
         stmt = stmt.where(Submission.library == library)
     if source:
         stmt = stmt.where(Submission.source == source)
     if region:
-        stmt = stmt.where(Submission.region_code.startswith(region, autoescape=True))
+        stmt = stmt.where(col(Submission.region_code).startswith(region, autoescape=True))
     if submitter:
-        stmt = stmt.where(Submission.submitter_name.contains(submitter, autoescape=True))
+        stmt = stmt.where(col(Submission.submitter_name).contains(submitter, autoescape=True))
     if start is not None:
         stmt = stmt.where(Submission.created_at >= start)
     if end is not None:
         stmt = stmt.where(Submission.created_at < end)
-    return stmt.order_by(Submission.created_at, Submission.id)
+    return stmt.order_by(col(Submission.created_at), col(Submission.id))
 
 
-def counts_by_library(*, awaiting: str, region_prefix: str, session) -> dict[str, int]:
+def counts_by_library(*, awaiting: str | None, region_prefix: str, session: Session) -> dict[str, int]:
     """How many open submissions each library has at this level and region."""
     from sqlmodel import func
 
     stmt = (select(Submission.library, func.count()).where(
-        Submission.awaiting == awaiting, Submission.region_code.startswith(region_prefix, autoescape=True))
+        Submission.awaiting == awaiting, col(Submission.region_code).startswith(region_prefix, autoescape=True))
         .group_by(Submission.library))
     return dict(session.exec(stmt).all())
 
 
-def submissions_of(library: str, record_id: int, *, session) -> list[Submission]:
+def submissions_of(library: str, record_id: int, *, session: Session) -> list[Submission]:
     """A record's submissions, newest first."""
     return list(session.exec(select(Submission).where(Submission.library == library,
                                                       Submission.record_id == record_id)
-                             .order_by(Submission.id.desc())))
+                             .order_by(col(Submission.id).desc())))
 
 
-def decisions_of(submission_ids, *, session) -> list[Decision]:
+def decisions_of(submission_ids: Iterable[int | None], *, session: Session) -> list[Decision]:
     ids = list(submission_ids)
     if not ids:
         return []
-    return list(session.exec(select(Decision).where(Decision.submission_id.in_(ids))
-                             .order_by(Decision.at, Decision.id)))
+    return list(session.exec(select(Decision).where(col(Decision.submission_id).in_(ids))
+                             .order_by(col(Decision.at), col(Decision.id))))
 
 
-def open_submissions_of(library: str, record_id: int, *, session) -> list[Submission]:
+def open_submissions_of(library: str, record_id: int, *, session: Session) -> list[Submission]:
     return list(session.exec(select(Submission).where(Submission.library == library,
                                                       Submission.record_id == record_id,
-                                                      Submission.status.in_(OPEN))))
+                                                      col(Submission.status).in_(OPEN))))
 
 
-def unread_count(user_id: int, *, session) -> int:
+def unread_count(user_id: int, *, session: Session) -> int:
     from sqlmodel import func
 
     return session.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))).one()
+        Notification.user_id == user_id, col(Notification.read_at).is_(None))).one()
 
 
-def notifications_query(user_id: int):
-    return select(Notification).where(Notification.user_id == user_id).order_by(Notification.id.desc())
+def notifications_query(user_id: int) -> SelectOfScalar[Notification]:
+    return select(Notification).where(Notification.user_id == user_id).order_by(col(Notification.id).desc())

@@ -21,7 +21,7 @@ def _user_ids(recipients: Recipient | Iterable[Recipient]) -> list[int]:
     # One recipient or many: a lone id or user is the common case of the review decisions.
     if recipients is None or isinstance(recipients, int) or hasattr(recipients, "id"):
         recipients = [cast(Recipient, recipients)]
-    ids = (r if isinstance(r, int) or r is None else r.id for r in cast(Iterable[Recipient], recipients))
+    ids = (r if isinstance(r, int) or r is None else r.id for r in recipients)
     return [i for i in ids if i is not None]
 
 

@@ -9,11 +9,12 @@ the submitter's notification commit together.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import current_app, has_request_context
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.accounts import roles
 from app.accounts.scope import region_covers
@@ -47,6 +48,10 @@ from app.review.models import (
 )
 from app.review.notify import notify
 
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.libraries.records import RecordBase
+
 LEVEL_CHOICES = {"city": (CITY,), "county": (COUNTY,), "county+city": (COUNTY, CITY)}
 BULK_MAX = 1000
 LEVEL_OF_ROLE = {roles.COUNTY_OFFICIAL: COUNTY, roles.CITY_ADMIN: CITY}
@@ -63,7 +68,7 @@ class NotInScope(LookupError):
 
 # ----------------------------------------------------------------------------------------------- levels
 
-def parse_levels(value) -> dict[str, tuple[str, ...]]:
+def parse_levels(value: object) -> dict[str, tuple[str, ...]]:
     """REVIEW_LEVELS (`pilots=county+city,providers=city`, or a TOML table) → library → levels.
     A library it does not name takes its default; a wrong value raises ValueError with the reason."""
     items = {key: lib.review_levels for key, lib in LIBRARIES.items()}
@@ -93,7 +98,7 @@ def steps_for(library: str, region_code: str) -> tuple[str, ...]:
     return tuple(s for s in steps if s != COUNTY or is_county) or (CITY,)
 
 
-def level_of(user) -> str | None:
+def level_of(user: User) -> str | None:
     return LEVEL_OF_ROLE.get(user.role)
 
 
@@ -103,21 +108,24 @@ def _link(lib: Library, record_id: int) -> str:
     return lib.record_url(record_id) if has_request_context() else ""
 
 
-def _decision(session: Session, sub: Submission, user, decision: str, reason: str | None = None) -> None:
+def _decision(session: Session, sub: Submission, user: User | None, decision: str, reason: str | None = None) -> None:
+    assert sub.id is not None  # flushed
     session.add(Decision(submission_id=sub.id, actor_id=getattr(user, "id", None),
                          actor_name=getattr(user, "display_name", None) or getattr(user, "username", "") or "",
                          actor_role=getattr(user, "role", ""), decision=decision, reason=reason))
 
 
-def _close_open(session: Session, lib: Library, record, *, user, reason: str) -> None:
+def _close_open(session: Session, lib: Library, record: RecordBase, *, user: User | None, reason: str) -> None:
+    assert record.id is not None  # the callers' records are flushed
     for old in open_submissions_of(lib.key, record.id, session=session):
         old.status, old.awaiting, old.decided_at = WITHDRAWN, "", utcnow()
         old.decided_by_name = getattr(user, "display_name", None) or getattr(user, "username", "")
         _decision(session, old, user, D_WITHDRAW, reason)
 
 
-def _new_submission(lib: Library, record, *, user, submitter_name: str | None, source: str, status: str,
-                    levels: tuple[str, ...], awaiting: str) -> Submission:
+def _new_submission(lib: Library, record: RecordBase, *, user: User | None, submitter_name: str | None,
+                    source: str, status: str, levels: tuple[str, ...], awaiting: str) -> Submission:
+    assert record.id is not None  # the callers' records are flushed
     return Submission(library=lib.key, record_id=record.id, title=record.title, payload=record.payload,
                       source=source, submitter_id=getattr(user, "id", None),
                       submitter_name=submitter_name or getattr(user, "display_name", None)
@@ -126,8 +134,8 @@ def _new_submission(lib: Library, record, *, user, submitter_name: str | None, s
                       levels="+".join(levels), awaiting=awaiting)
 
 
-def submit(session: Session, lib: Library, record, *, user=None, submitter_name: str | None = None,
-           source: str = FORM) -> Submission:
+def submit(session: Session, lib: Library, record: RecordBase, *, user: User | None = None,
+           submitter_name: str | None = None, source: str = FORM) -> Submission:
     """The record's current payload becomes a pending submission (inside the caller's transaction).
 
     A submission still open for the same record is withdrawn: what is reviewed is always the latest
@@ -146,7 +154,7 @@ def submit(session: Session, lib: Library, record, *, user=None, submitter_name:
     return sub
 
 
-def apply_direct(session: Session, lib: Library, record, *, user, source: str = FORM) -> Submission:
+def apply_direct(session: Session, lib: Library, record: RecordBase, *, user: User, source: str = FORM) -> Submission:
     """An official's own entry: applied to the formal record at once, and recorded as an approved
     submission with its decision row, so the record's history stays complete."""
     _close_open(session, lib, record, user=user, reason="主管部门直接修改入库")
@@ -163,14 +171,15 @@ def apply_direct(session: Session, lib: Library, record, *, user, source: str = 
     return sub
 
 
-def withdraw(session: Session, lib: Library, record, *, user) -> None:
+def withdraw(session: Session, lib: Library, record: RecordBase, *, user: User) -> None:
     """A draft saved over a submitted record takes the submission back (the owner is changing it)."""
     _close_open(session, lib, record, user=user, reason="改存为草稿")
 
 
-def refresh_open(session: Session, lib: Library, record, *, user) -> None:
+def refresh_open(session: Session, lib: Library, record: RecordBase, *, user: User) -> None:
     """An official's evaluation saved without changing the status (submit=None): it is the officials' own
     part, so it joins the open submission's snapshot, or the formal record directly once it is formal."""
+    assert record.id is not None  # the callers' records are flushed
     subs = open_submissions_of(lib.key, record.id, session=session)
     for sub in subs:
         sub.payload, sub.title = record.payload, record.title
@@ -178,14 +187,14 @@ def refresh_open(session: Session, lib: Library, record, *, user) -> None:
         apply_direct(session, lib, record, user=user)
 
 
-def _apply(session: Session, lib: Library, record, sub: Submission) -> None:
+def _apply(session: Session, lib: Library, record: RecordBase, sub: Submission) -> None:
     record.formal_payload, record.formal_at = sub.payload, utcnow()
     record.status = records.APPROVED
 
 
 # --------------------------------------------------------------------------------------------- deciding
 
-def load_for(session: Session, submission_id: int, user) -> Submission:
+def load_for(session: Session, submission_id: int, user: User) -> Submission:
     """The submission if the official's region covers it; NotInScope otherwise (the same for missing)."""
     # populate_existing: inside a write transaction this is the state no other writer can change any more.
     sub = session.get(Submission, submission_id, populate_existing=True)
@@ -199,7 +208,7 @@ def _already(sub: Submission) -> AlreadyDecided:
     return AlreadyDecided(f"该申请已由{who}处理（{sub.status_label}），无需重复操作。")
 
 
-def decide(session: Session, submission_id: int, *, user, decision: str, reason: str = "",
+def decide(session: Session, submission_id: int, *, user: User, decision: str, reason: str = "",
            bulk: bool = False) -> Submission:
     """通过 / 驳回 / 退回修改 one submission, in its own write transaction."""
     with write(session):
@@ -219,13 +228,13 @@ def _checked_reason(decision: str, reason: str) -> str:
     return reason
 
 
-def _decidable(session: Session, submission_id: int, user) -> tuple[Submission, str]:
+def _decidable(session: Session, submission_id: int, user: User) -> tuple[Submission, str]:
     """The submission and the official's level, if it is open and waits for that level."""
     sub = load_for(session, submission_id, user)
     level = level_of(user)
     if not sub.is_open:
         raise _already(sub)
-    if sub.awaiting != level:
+    if level is None or sub.awaiting != level:
         raise Refused("该申请等待区县主管部门初审。" if sub.awaiting == COUNTY
                       else "该申请已通过区县初审，等待市级确认。")
     return sub, level
@@ -244,8 +253,9 @@ def _write_outcome(session: Session, sub: Submission, values: dict, actor: str) 
     """The conditional UPDATE is what makes the decision single: it changes the row only in the state this
     official saw. BEGIN IMMEDIATE already queues the writers; on a server database it alone holds."""
     values = dict(values, decided_at=utcnow(), decided_by_name=actor)
-    result = session.execute(update(Submission).where(Submission.id == sub.id, Submission.status == sub.status,
-                                                      Submission.awaiting == sub.awaiting).values(**values))
+    result = session.exec(update(Submission).where(col(Submission.id) == sub.id,
+                                                      col(Submission.status) == sub.status,
+                                                      col(Submission.awaiting) == sub.awaiting).values(**values))
     if result.rowcount != 1:
         session.refresh(sub)
         raise _already(sub)
@@ -274,7 +284,7 @@ AUDIT_ACTIONS = {D_CONFIRM: "review.confirm", D_APPROVE: "review.approve", D_REJ
                  D_RETURN: "review.return"}
 
 
-def _decide(session: Session, submission_id: int, *, user, decision: str, reason: str, bulk: bool) -> Submission:
+def _decide(session: Session, submission_id: int, *, user: User, decision: str, reason: str, bulk: bool) -> Submission:
     reason = _checked_reason(decision, reason)
     sub, level = _decidable(session, submission_id, user)
     lib = LIBRARIES[sub.library]
@@ -291,7 +301,7 @@ def _decide(session: Session, submission_id: int, *, user, decision: str, reason
     return sub
 
 
-def bulk_approve(session: Session, submission_ids: Iterable[int], *, user) -> tuple[list[Submission], list[str]]:
+def bulk_approve(session: Session, submission_ids: Iterable[int], *, user: User) -> tuple[list[Submission], list[str]]:
     """通过 every selected submission the official may decide, in one transaction; ([approved], [why not])."""
     ids = list(dict.fromkeys(submission_ids))[:BULK_MAX]
     done, skipped = [], []
@@ -310,8 +320,8 @@ def bulk_approve(session: Session, submission_ids: Iterable[int], *, user) -> tu
 
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> int:
     """Mark one (or every) unread notification of the user as read; how many changed."""
-    stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    stmt = update(Notification).where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
     if notification_id is not None:
-        stmt = stmt.where(Notification.id == notification_id)
+        stmt = stmt.where(col(Notification.id) == notification_id)
     with write(session):
-        return session.execute(stmt.values(read_at=utcnow())).rowcount
+        return session.exec(stmt.values(read_at=utcnow())).rowcount

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.accounts import roles
@@ -58,7 +59,7 @@ def record_review(library: str, record_id: int) -> RecordReview:
 
 # ------------------------------------------------------------------------------------------------ queue
 
-def _level() -> str:
+def _level() -> str | None:
     return review.level_of(current_user)
 
 
@@ -90,19 +91,19 @@ def _counts() -> dict[str, int]:
                              session=get_session())
 
 
-def _queue_context(args: dict, page_no: int = 1, **extra) -> dict:
+def _queue_context(args: dict, page_no: int = 1, **extra: object) -> dict:
     counts = _counts()
     page = _queue_page(args, counts, page_no)
     names = dicts_service.region_names({s.region_code for s in page.items}, session=get_session())
     return dict(page=page, args=args, counts=counts, libraries=LIBRARIES, region_names=names,
                 region_options=_region_options(), sources=SOURCE_LABELS, level=_level(),
-                level_label=LEVEL_LABELS.get(_level(), ""),
+                level_label=LEVEL_LABELS.get(_level() or "", ""),
                 **extra)
 
 
 @bp.get("/")
 @roles_required(*roles.OFFICIALS)
-def queue():
+def queue() -> ResponseReturnValue:
     """The submissions awaiting my decision in my region: counts per library, filters, paging."""
     args = _args()
     return render("review/queue.html", "review/_queue.html",
@@ -116,7 +117,7 @@ def _submission_or_404(submission_id: int) -> Submission:
         abort(404)
 
 
-def _pane_context(sub: Submission, **extra) -> dict:
+def _pane_context(sub: Submission, **extra: object) -> dict:
     lib = LIBRARIES[sub.library]
     record = get_session().get(lib.model, sub.record_id)
     proposed = sub.wire
@@ -132,13 +133,13 @@ def _pane_context(sub: Submission, **extra) -> dict:
 
 @bp.get("/<int:submission_id>")
 @roles_required(*roles.OFFICIALS)
-def pane(submission_id: int):
+def pane(submission_id: int) -> ResponseReturnValue:
     """One submission beside the current formal record, changed attributes highlighted, with the decisions."""
     sub = _submission_or_404(submission_id)
     return render("review/submission.html", "review/_pane.html", **_pane_context(sub))
 
 
-def _decided_fragment(sub: Submission, message: str, category: str, **extra):
+def _decided_fragment(sub: Submission, message: str, category: str, **extra: object) -> ResponseReturnValue:
     """The pane after a decision, plus the queue row and the counters out of band."""
     args = _args()
     ctx = _pane_context(sub, message=message, category=category, **extra)
@@ -151,13 +152,13 @@ def _decided_fragment(sub: Submission, message: str, category: str, **extra):
 
 @bp.post("/<int:submission_id>/decide")
 @roles_required(*roles.OFFICIALS)
-def decide(submission_id: int):
+def decide(submission_id: int) -> ResponseReturnValue:
     """通过 / 退回修改 / 驳回: the decided row updates in place, the counters follow (htmx)."""
     sub = _submission_or_404(submission_id)
     decision, reason = request.form.get("decision", ""), request.form.get("reason", "")
     session = get_session()
     try:
-        sub = review.decide(session, sub.id, user=current_user._get_current_object(), decision=decision,
+        sub = review.decide(session, submission_id, user=current_user._get_current_object(), decision=decision,
                             reason=reason)
     except review.AlreadyDecided as exc:
         session.refresh(sub)
@@ -173,7 +174,7 @@ def decide(submission_id: int):
     return _answer(sub, f"已{review_label(sub)}：{sub.title or '未命名'}", "success")
 
 
-def _answer(sub: Submission, message: str, category: str):
+def _answer(sub: Submission, message: str, category: str) -> ResponseReturnValue:
     return answer(message, category, fragment=lambda: _decided_fragment(sub, message, category),
                   redirect_to=url_for("review.queue"))
 
@@ -193,7 +194,7 @@ def _ids() -> list[int]:
 
 @bp.post("/bulk")
 @roles_required(*roles.OFFICIALS)
-def bulk():
+def bulk() -> ResponseReturnValue:
     """批量通过 the selected rows; the queue comes back without them, the counters updated."""
     ids = _ids()
     if not ids:
@@ -215,7 +216,7 @@ def bulk():
 
 @bp.get("/notifications")
 @login_required
-def notifications():
+def notifications() -> ResponseReturnValue:
     """My notifications, newest first: decisions on what I submitted."""
     page = paginate(notifications_query(current_user.id), session=get_session(),
                     page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"])
@@ -224,7 +225,7 @@ def notifications():
 
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
-def notification_read(notification_id: int):
+def notification_read(notification_id: int) -> ResponseReturnValue:
     """Mark one notification read and open what it links to."""
     from app.review.models import Notification
 
@@ -237,7 +238,7 @@ def notification_read(notification_id: int):
 
 @bp.post("/notifications/read-all")
 @login_required
-def notifications_read_all():
+def notifications_read_all() -> ResponseReturnValue:
     """Mark all my notifications read."""
     count = review.mark_read(get_session(), current_user.id)
     flash(f"已将 {count} 条消息标为已读。", "success")
