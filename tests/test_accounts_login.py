@@ -9,7 +9,7 @@ from app.accounts import roles, service
 from app.accounts.models import LoginSession, User
 from app.audit.models import AuditEvent
 from app.db import get_session, utcnow, write
-from tests.conftest import PASSWORD, login
+from tests.samples import PASSWORD, login
 
 
 def _events(app, action):

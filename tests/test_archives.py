@@ -19,9 +19,7 @@ from app.db import get_session
 from app.libraries.registry import LIBRARIES
 from app.libraries.service import save
 from app.pilots.forms import PilotEnterpriseForm
-from tests.conftest import csrf_token_from
-from tests.test_archive_forms import CLOUD, CREDIT, PAIRS, full, seed_catalogue
-from tests.test_spec_forms import PILOT
+from tests.samples import CLOUD, CREDIT, PAIRS, PILOT, csrf_token_from, full, seed_catalogue
 
 OTHER_CREDIT = "914403001922038216"
 

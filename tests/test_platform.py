@@ -14,7 +14,7 @@ from app.accounts import roles, setup
 from app.accounts.models import User
 from app.config import load_settings
 from app.db import get_engine, get_session, make_engine, write
-from tests.conftest import PASSWORD, login
+from tests.samples import PASSWORD, login
 
 
 def test_migrated_schema_equals_the_models(template_db):

@@ -11,20 +11,12 @@ from sqlmodel import select
 from app.accounts import roles
 from app.audit.models import AuditEvent
 from app.db import get_session
-from app.dicts.validators import credit_code_check_char
 from app.libraries.registry import LIBRARIES
 from app.review import service as review
 from app.review.models import Decision, Notification, Submission
-from tests.conftest import login
-from tests.test_libraries import _post
-from tests.test_spec_forms import PILOT, PROVIDER
+from tests.samples import PILOT, PROVIDER, _post, code, login
 
 HX = {"HX-Request": "true"}
-
-
-def code(n: int, region: str = "410783") -> str:
-    first17 = f"91{region}1{n:08d}"
-    return first17 + credit_code_check_char(first17)
 
 
 def submit_pilot(app, make_user, *, n: int = 1, county: str = "410783", name: str | None = None):

@@ -19,7 +19,6 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-import pytest
 from flask import Flask, jsonify, request
 
 from app.docking import authheader, protocol, sm4
@@ -296,13 +295,6 @@ def _check(library: str, objects) -> str | None:
     return None
 
 
-@pytest.fixture
-def upper():
-    stub = UpperStub().start()
-    yield stub
-    stub.stop()
-
-
 # ---- records to push, and one pass of the push client ---------------------------------------------
 
 def approved_pilots(app, admin, n: int, *, county: str = "410783", start: int = 1) -> list[int]:
@@ -311,8 +303,7 @@ def approved_pilots(app, admin, n: int, *, county: str = "410783", start: int = 
     from app.libraries.registry import LIBRARIES
     from app.libraries.service import save
     from app.pilots.forms import PilotEnterpriseForm
-    from tests.test_review import code
-    from tests.test_spec_forms import PILOT
+    from tests.samples import PILOT, code
 
     ids = []
     with app.test_request_context():
