@@ -10,7 +10,10 @@ import zipfile
 import zlib
 
 from app.archives.example import example_payload
+from app.archives.forms import ArchiveForm
+from app.db import get_session
 from app.dicts.validators import credit_code_check_char
+from app.libraries.registry import LIBRARIES
 from app.libraries.service import save
 from app.products.forms import ProductForm
 from app.products.library import LIBRARY as PRODUCTS
@@ -120,6 +123,14 @@ def seed_catalogue(session, user) -> None:
 
 def full(needs=3, maps=3) -> dict:
     return example_payload("长垣市恒力起重机械有限公司", CREDIT, PAIRS, needs=needs, maps=maps)
+
+
+def _store(app, payload: dict, user, *, submit: bool = False) -> int:
+    """An archive saved through the form, as the pages would."""
+    with app.test_request_context():
+        form = ArchiveForm.from_wire(payload)
+        assert form.validate_for(submit=submit), form.errors
+        return save(LIBRARIES["archives"], form, user=user, session=get_session(), submit=submit).id
 
 
 # ---- credit codes, form posts, logging in

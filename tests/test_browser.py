@@ -116,7 +116,7 @@ def test_disable_a_user_in_the_list_without_reload(live_server, browser_page, ma
 
 
 def test_create_a_product_with_two_scenes_and_a_cover(live_server, browser_page, make_user):
-    from tests.test_files_sniff import png_bytes
+    from tests.samples import png_bytes
 
     app, base = live_server
     page = browser_page

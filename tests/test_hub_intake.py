@@ -176,7 +176,7 @@ def test_a_single_object_is_a_list_of_one_and_archives_accept_every_trans_result
 
 @pytest.mark.parametrize("region", ["410721"])
 def test_a_record_of_another_county_is_not_overwritten(hub, make_user, region):
-    from tests.test_hub_api import Lower, register_and_approve
+    from tests.hub_support import Lower, register_and_approve
 
     other_bound = make_user(roles.COUNTY_OFFICIAL, region)
     _, creds = register_and_approve(hub.app, hub.base, admin=hub.admin, approver=hub.approver, bound=other_bound,

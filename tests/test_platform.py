@@ -115,7 +115,7 @@ def test_csrf_is_checked_and_htmx_is_told_to_reload(make_app, make_user):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     assert client.post("/login", data={"username": "admin1", "password": PASSWORD}).status_code == 400
-    from tests.conftest import csrf_token_from
+    from tests.samples import csrf_token_from
 
     token = csrf_token_from(page)
     assert client.post("/login", data={"username": "admin1", "password": PASSWORD,

@@ -327,8 +327,7 @@ def test_the_migration_queues_records_that_were_waiting_for_review(tmp_path):
 def test_an_archive_goes_through_county_and_city_and_carries_the_evaluation(app, make_user):
     from app.libraries.service import save
     from app.pilots.forms import PilotEnterpriseForm
-    from tests.test_archive_forms import CREDIT, full, seed_catalogue
-    from tests.test_archives import _store
+    from tests.samples import CREDIT, _store, full, seed_catalogue
 
     admin = make_user(roles.CITY_ADMIN, "410700")
     with app.test_request_context():  # the catalogue and the pilot record, entered by the city (formal at once)
