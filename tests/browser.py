@@ -22,6 +22,16 @@ def require_chromium() -> None:
         pytest.skip("Chromium 未安装（apt-get install chromium）")
 
 
+def stop_server(server, thread) -> None:
+    """Stop a waitress server that `thread` runs (create_server(...).run): every socket is closed from the
+    server's own loop, woken through its trigger, so the loop ends at once instead of after its 1 s select
+    timeout, and never selects on a socket another thread closed."""
+    from waitress import wasyncore
+
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(timeout=5)
+
+
 def _settled(page):
     """Wait until no htmx request is in flight (htmx marks the requesting element with .htmx-request).
     Polled from here: the page's CSP forbids the string evaluation wait_for_function relies on."""

@@ -9,6 +9,7 @@ import shutil
 import threading
 
 import pytest
+from jinja2 import BytecodeCache
 from sqlmodel import Session
 
 from app import create_app
@@ -17,12 +18,30 @@ from app.db import get_session, make_engine
 from app.dicts.loader import load_reference_data
 from app.hub import service as hub_service
 from app.migrate import upgrade
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, stop_server
 from tests.hub_support import COUNTY, Hub, Lower, register_and_approve
 from tests.samples import PASSWORD, login  # noqa: F401  (PASSWORD: the default of make_user)
 from tests.upper_stub import UpperStub
 
 _names = itertools.count(1)
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Every test builds a new app, and each app's Jinja environment would compile every template it renders
+    again; this keeps the compiled code in memory for the run (Jinja checks each entry against its source)."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _CompiledTemplates()
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +67,9 @@ def make_app(tmp_path, template_db, monkeypatch):
         config = {"TESTING": True, "DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "test-secret",
                   "WTF_CSRF_ENABLED": False}
         config.update(settings)
-        return create_app(config)
+        app = create_app(config)
+        app.jinja_env.bytecode_cache = _TEMPLATES
+        return app
 
     return factory
 
@@ -112,26 +133,32 @@ def live_server(make_app):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield app, f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    stop_server(server, thread)
 
 
-@pytest.fixture
-def browser_page(tmp_path):
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole run; each test gets its own context (see browser_page)."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(locale="zh-CN")
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.console_errors = errors
-        yield page
-        context.close()
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A page in a fresh browser context (its own cookies, storage and cache), closed after the test."""
+    context = chromium.new_context(locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    context.close()
 
 
 # ---- the upper platform's stub (tests/upper_stub.py) and the hub (tests/hub_support.py)

@@ -10,7 +10,7 @@ import pytest
 
 from app.accounts import roles
 from app.docking import worker
-from tests.browser import _login, _settled
+from tests.browser import _login, _settled, stop_server
 from tests.samples import code
 from tests.upper_stub import approved_pilots
 
@@ -28,8 +28,7 @@ def served(make_app, upper):
     thread.start()
     yield app, f"http://127.0.0.1:{server.effective_port}"
     worker.stop(app)
-    server.close()
-    thread.join(timeout=5)
+    stop_server(server, thread)
 
 
 def test_select_three_pilots_push_and_watch_them_arrive(served, browser_page, make_user, upper):

@@ -23,6 +23,7 @@ from app.audit.models import AuditEvent
 from app.db import get_session, write
 from app.oauth_client import service
 from app.oauth_client.models import IdpIdentity, IdpSetting
+from tests.browser import stop_server
 from tests.samples import PASSWORD, csrf_token_from
 
 OIDC_DIR = Path(__file__).parent / "oidc"
@@ -98,8 +99,7 @@ def idp_platform(make_app, oidc_provider):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield app, oidc_provider["platform"]
-    server.close()
-    thread.join(timeout=5)
+    stop_server(server, thread)
 
 
 def _our_console_errors(page, base) -> list[str]:

@@ -23,6 +23,7 @@ from flask import Flask, jsonify, request
 
 from app.docking import authheader, protocol, sm4
 from app.docking.authheader import AuthHeaderError, AuthLayout
+from tests.browser import stop_server
 
 KEY_HEX = "0123456789abcdeffedcba9876543210"
 PLATFORM = "新乡市中小企业数字化转型公共服务平台"
@@ -112,7 +113,7 @@ class UpperStub:
         deadline = time.time() + 5
         while self.active and time.time() < deadline:  # let cut-short requests answer before closing
             time.sleep(0.02)
-        self.server.close()
+        stop_server(self.server, self.thread)
 
     def settings(self, **extra) -> dict:
         """App settings that point a platform at this stub (all-day window unless overridden)."""
