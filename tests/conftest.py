@@ -20,7 +20,7 @@ from app.hub import service as hub_service
 from app.migrate import upgrade
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, stop_server
 from tests.hub_support import COUNTY, Hub, Lower, register_and_approve
-from tests.samples import PASSWORD, login  # noqa: F401  (PASSWORD: the default of make_user)
+from tests.samples import PASSWORD, login
 from tests.upper_stub import UpperStub
 
 _names = itertools.count(1)
