@@ -1,12 +1,14 @@
 """Real-browser test support: the platform served by waitress on loopback, driven by Playwright in
-Debian's Chromium. Browser tests skip where Chromium is missing, unless SMEDT_REQUIRE_BROWSER=1 (CI)."""
+Debian's Chromium (the `live_server` and `browser_page` fixtures are in conftest.py), and the steps the
+browser tests share. Browser tests skip where Chromium is missing, unless SMEDT_REQUIRE_BROWSER=1 (CI)."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
+
+from tests.samples import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -20,33 +22,33 @@ def require_chromium() -> None:
         pytest.skip("Chromium 未安装（apt-get install chromium）")
 
 
-@pytest.fixture
-def live_server(make_app):
-    """The app with CSRF on, served by waitress on a free loopback port; yields its base URL."""
-    from waitress import create_server
+def stop_server(server, thread) -> None:
+    """Stop a waitress server that `thread` runs (create_server(...).run): every socket is closed from the
+    server's own loop, woken through its trigger, so the loop ends at once instead of after its 1 s select
+    timeout, and never selects on a socket another thread closed."""
+    from waitress import wasyncore
 
-    app = make_app(WTF_CSRF_ENABLED=True)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
     thread.join(timeout=5)
 
 
-@pytest.fixture
-def browser_page(tmp_path):
-    require_chromium()
-    from playwright.sync_api import sync_playwright
+def _settled(page):
+    """Wait until no htmx request is in flight (htmx marks the requesting element with .htmx-request).
+    Polled from here: the page's CSP forbids the string evaluation wait_for_function relies on."""
+    for _ in range(100):
+        if not page.evaluate("document.querySelector('.htmx-request') !== null"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("htmx request still in flight after 5 s")
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(locale="zh-CN")
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.console_errors = errors
-        yield page
-        context.close()
-        browser.close()
+
+def _choose(page, selector, value):
+    page.select_option(selector, value)
+    _settled(page)
+
+
+def _login(page, base, username, password=PASSWORD):
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")

@@ -41,13 +41,16 @@ class Instance:
         return f"sqlite:///{self.folder / 'smedt.db'}"
 
     def app(self, **settings):
-        """An in-process app on the same SQLite file and settings (to seed users and records, or read results)."""
+        """An in-process app on the same SQLite file and settings (to seed users and records, or read results).
+        It is a TESTING app, so the users it seeds get cheap Argon2id hashes; the served instance (not TESTING)
+        verifies them with the parameters written in each hash, and hashes its own at the production cost."""
         from app import create_app
 
         saved = {name: os.environ.get(name) for name in (*self.env, "SMEDT_INSTANCE_PATH")}
         os.environ.update(self.env, SMEDT_INSTANCE_PATH=str(self.folder))
         try:
-            return create_app({"DATABASE_URL": self.database_url, "DOCKING_WORKER": False, **settings})
+            return create_app({"TESTING": True, "DATABASE_URL": self.database_url, "DOCKING_WORKER": False,
+                               **settings})
         finally:
             for name, value in saved.items():
                 if value is None:

@@ -8,7 +8,7 @@ from app.accounts import roles
 from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.db import get_session
-from tests.conftest import login
+from tests.samples import login
 
 
 def _user(app, username):

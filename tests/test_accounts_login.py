@@ -1,15 +1,16 @@
 """Local login: success, failure, lockout, idle timeout, logout and disabling end the session at once."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlmodel import select
 
-from app.accounts import roles, service
+from app.accounts import passwords, roles, service
 from app.accounts.models import LoginSession, User
 from app.audit.models import AuditEvent
 from app.db import get_session, utcnow, write
-from tests.conftest import PASSWORD, login
+from tests.samples import PASSWORD, login
 
 
 def _events(app, action):
@@ -165,3 +166,37 @@ def test_passwords_are_stored_as_argon2_hashes(app, make_user):
     with app.app_context():
         stored = get_session().get(User, user.id)
     assert stored.password_hash.startswith("$argon2id$") and PASSWORD not in stored.password_hash
+
+
+def test_a_platform_not_testing_hashes_with_the_production_argon2id_parameters(make_app, make_user, client):
+    """TESTING apps hash at the lowest Argon2id cost (app/accounts/passwords.py); any other app hashes
+    with the RFC 9106 low-memory profile, read here from the hash string: $argon2id$v=19$m=...,t=...,p=..."""
+    production = make_app(TESTING=False, DOCKING_WORKER=False)
+    with production.app_context():
+        user = service.create_user(get_session(), actor=None, username="served", role=roles.COUNTY_OFFICIAL,
+                                   region_code="410783", password=PASSWORD, display_name="长垣市工信局",
+                                   must_change_password=False)
+        stored = get_session().get(User, user.id).password_hash
+        assert passwords.verify_password(stored, PASSWORD) and not passwords.verify_password(stored, "Wrong-0ne!")
+    params = re.fullmatch(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[^$]+\$[^$]+", stored)
+    assert params, stored
+    assert tuple(map(int, params.groups())) == (65536, 3, 4)  # 64 MiB, 3 passes, 4 lanes
+
+    tested = make_user(username="tested")
+    with make_app().app_context():
+        cheap = get_session().get(User, tested.id).password_hash
+        assert passwords.verify_password(cheap, PASSWORD) and not passwords.verify_password(cheap, "Wrong-0ne!")
+    assert re.fullmatch(r"\$argon2id\$v=19\$m=8,t=1,p=1\$[^$]+\$[^$]+", cheap), cheap
+    # Either profile's hash is verified by either app: the parameters travel in the hash.
+    assert login(client, "served").status_code == 302
+
+
+def test_an_smedt_testing_variable_does_not_lower_the_hash_cost(make_app, monkeypatch):
+    from app import create_app
+
+    url = make_app().config["DATABASE_URL"]
+    monkeypatch.setenv("SMEDT_TESTING", "true")
+    served = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "DOCKING_WORKER": False})
+    with served.app_context():
+        stored = passwords.hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), stored

@@ -9,18 +9,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.archives import stages, wire
-from app.archives.example import example_payload
 from app.archives.forms import ArchiveForm
-from app.libraries.service import save
-from app.products.forms import ProductForm
-from app.products.library import LIBRARY as PRODUCTS
-from app.providers.forms import ProviderForm
-from app.providers.library import LIBRARY as PROVIDERS
-from tests.test_spec_forms import PRODUCT, PROVIDER
-
-CREDIT = "91110000600037341L"
-CLOUD, IIOT = "新乡智云数字科技有限公司", "河南中原工业互联网服务有限公司"
-PAIRS = [(CLOUD, "起重设备远程运维平台"), (IIOT, "工业设备物联平台"), (CLOUD, "质量追溯系统")]
+from tests.samples import CREDIT, IIOT, full, seed_catalogue
 
 SPEC_ATTRIBUTES = {  # table 2.6 and each nested table, as the spec prints them
     None: ["companyName", "creditCode", "registAddress", "industryName", "industrySegments", "companyNature",
@@ -46,19 +36,6 @@ SPEC_ATTRIBUTES = {  # table 2.6 and each nested table, as the spec prints them
 }
 
 
-def seed_catalogue(session, user) -> None:
-    """The providers and products the example archive uses, saved through the libraries' own forms."""
-    for name, credit in ((CLOUD, "914403001922038216"), (IIOT, "91410700MA44XWX35Y")):
-        form = ProviderForm.from_wire({**PROVIDER, "serviceName": name, "unifiedCreditCode": credit})
-        form.region.data = "410783"
-        assert form.validate_for(submit=False), form.errors
-        save(PROVIDERS, form, user=user, session=session, submit=False)
-    for provider, product in PAIRS:
-        form = ProductForm.from_wire({**PRODUCT, "softwareName": product, "companyName": provider, "fileList": []})
-        assert form.validate_for(submit=False), form.errors
-        save(PRODUCTS, form, user=user, session=session, submit=False)
-
-
 @pytest.fixture
 def ctx(app, db, make_user):
     from app.accounts import roles
@@ -66,10 +43,6 @@ def ctx(app, db, make_user):
     with app.test_request_context():
         seed_catalogue(db, admin)
         yield db
-
-
-def full(needs=3, maps=3) -> dict:
-    return example_payload("长垣市恒力起重机械有限公司", CREDIT, PAIRS, needs=needs, maps=maps)
 
 
 def _form(payload: dict) -> ArchiveForm:

@@ -19,9 +19,7 @@ from app.db import get_session
 from app.libraries.registry import LIBRARIES
 from app.libraries.service import save
 from app.pilots.forms import PilotEnterpriseForm
-from tests.conftest import csrf_token_from
-from tests.test_archive_forms import CLOUD, CREDIT, PAIRS, full, seed_catalogue
-from tests.test_spec_forms import PILOT
+from tests.samples import CLOUD, CREDIT, PAIRS, PILOT, _store, csrf_token_from, full, seed_catalogue
 
 OTHER_CREDIT = "914403001922038216"
 
@@ -42,14 +40,6 @@ def world(app, db, make_user):
 def _archive(app) -> Archive | None:
     with app.app_context():
         return get_session().exec(select(Archive)).first()
-
-
-def _store(app, payload: dict, user, *, submit: bool = False) -> int:
-    """An archive saved through the form, as the pages would."""
-    with app.test_request_context():
-        form = ArchiveForm.from_wire(payload)
-        assert form.validate_for(submit=submit), form.errors
-        return save(LIBRARIES["archives"], form, user=user, session=get_session(), submit=submit).id
 
 
 def _basic_post(token: str, **changes) -> dict:
@@ -170,7 +160,7 @@ def test_evaluation_is_the_officials_and_keeps_a_submitted_archive_submitted(app
     payload = full()
     payload["evaluation"] = {}
     record_id = _store(app, payload, enterprise)
-    from tests.conftest import login
+    from tests.samples import login
     login(client, enterprise.username)
     token = csrf_token_from(_stage_page(client, record_id, "basic"))
     page = _stage_page(client, record_id, "evaluation")
@@ -245,7 +235,7 @@ def test_the_spec_json_page_follows_the_transresult_setting(make_app, make_user,
     client = app.test_client()
     official = make_user(roles.CITY_ADMIN, "410700")
     record_id = _store(app, full(), official, submit=True)  # an official's entry is formal at once: it has a wire
-    from tests.conftest import login
+    from tests.samples import login
     login(client, official.username)
     page = client.get(f"/lib/archives/{record_id}/wire?download=1").get_data(as_text=True)
     assert snippet in page
@@ -279,7 +269,7 @@ def test_wire_json_is_exactly_the_stored_payload_in_code_mode(app, client, login
 
 
 def test_the_contract_and_files_are_uploaded_on_the_contents_stage(app, client, login_as, world):
-    from tests.test_files_sniff import PDF
+    from tests.samples import PDF
 
     user = login_as(roles.ENTERPRISE, "410783", credit_code=CREDIT)
     record_id = _store(app, full(needs=1, maps=1), user)

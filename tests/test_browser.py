@@ -5,35 +5,13 @@ from __future__ import annotations
 import pytest
 
 from app.accounts import roles
-from tests.browser import browser_page, live_server  # noqa: F401  (fixtures)
-from tests.conftest import PASSWORD
+from tests.browser import _choose, _login, _settled
+from tests.samples import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def _settled(page):
-    """Wait until no htmx request is in flight (htmx marks the requesting element with .htmx-request).
-    Polled from here: the page's CSP forbids the string evaluation wait_for_function relies on."""
-    for _ in range(100):
-        if not page.evaluate("document.querySelector('.htmx-request') !== null"):
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError("htmx request still in flight after 5 s")
-
-
-def _choose(page, selector, value):
-    page.select_option(selector, value)
-    _settled(page)
-
-
-def _login(page, base, username, password=PASSWORD):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-
-
-def test_login_and_walk_the_pickers(live_server, browser_page, make_user):  # noqa: F811
+def test_login_and_walk_the_pickers(live_server, browser_page, make_user):
     app, base = live_server
     page = browser_page
     make_user(roles.COUNTY_OFFICIAL, "410783", username="official", must_change_password=True)
@@ -93,7 +71,7 @@ def test_login_and_walk_the_pickers(live_server, browser_page, make_user):  # no
     assert page.console_errors == []
 
 
-def test_keyboard_alone_reaches_the_city_level(live_server, browser_page, make_user):  # noqa: F811
+def test_keyboard_alone_reaches_the_city_level(live_server, browser_page, make_user):
     app, base = live_server
     page = browser_page
     make_user(roles.SYS_ADMIN, "410000", username="keyboard_admin")
@@ -117,7 +95,7 @@ def test_keyboard_alone_reaches_the_city_level(live_server, browser_page, make_u
     assert page.get_attribute("label[for=region-region_city]", "for") == "region-region_city"
 
 
-def test_disable_a_user_in_the_list_without_reload(live_server, browser_page, make_user):  # noqa: F811
+def test_disable_a_user_in_the_list_without_reload(live_server, browser_page, make_user):
     app, base = live_server
     page = browser_page
     make_user(roles.SYS_ADMIN, "410700", username="admin_b")
@@ -137,8 +115,8 @@ def test_disable_a_user_in_the_list_without_reload(live_server, browser_page, ma
     assert page.console_errors == []
 
 
-def test_create_a_product_with_two_scenes_and_a_cover(live_server, browser_page, make_user):  # noqa: F811
-    from tests.test_files_sniff import png_bytes
+def test_create_a_product_with_two_scenes_and_a_cover(live_server, browser_page, make_user):
+    from tests.samples import png_bytes
 
     app, base = live_server
     page = browser_page

@@ -10,10 +10,8 @@ from app.db import get_session
 from app.libraries.registry import LIBRARIES
 from app.libraries.service import save
 from app.pilots.forms import PilotEnterpriseForm
-from tests.browser import browser_page, live_server  # noqa: F401  (fixtures)
-from tests.test_archive_forms import CLOUD, CREDIT, seed_catalogue
-from tests.test_browser import _choose, _login, _settled
-from tests.test_spec_forms import PILOT
+from tests.browser import _choose, _login, _settled
+from tests.samples import CLOUD, CREDIT, PILOT, seed_catalogue
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +23,7 @@ def _scene(page, prefix: str, levels: tuple[str, str, str]) -> None:
         _choose(page, select, code)
 
 
-def test_fill_an_archive_with_two_needs_and_a_linked_content_then_print_it(live_server, browser_page,  # noqa: F811
+def test_fill_an_archive_with_two_needs_and_a_linked_content_then_print_it(live_server, browser_page,
                                                                           make_user, tmp_path):
     app, base = live_server
     page = browser_page

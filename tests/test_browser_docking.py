@@ -10,16 +10,15 @@ import pytest
 
 from app.accounts import roles
 from app.docking import worker
-from tests.browser import browser_page  # noqa: F401  (fixture)
-from tests.test_browser import _login, _settled
-from tests.test_review import code
-from tests.upper_stub import approved_pilots, upper  # noqa: F401
+from tests.browser import _login, _settled, stop_server
+from tests.samples import code
+from tests.upper_stub import approved_pilots
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def served(make_app, upper):  # noqa: F811
+def served(make_app, upper):
     """The platform with CSRF on and its push worker running, served by waitress on loopback."""
     from waitress import create_server
 
@@ -29,11 +28,10 @@ def served(make_app, upper):  # noqa: F811
     thread.start()
     yield app, f"http://127.0.0.1:{server.effective_port}"
     worker.stop(app)
-    server.close()
-    thread.join(timeout=5)
+    stop_server(server, thread)
 
 
-def test_select_three_pilots_push_and_watch_them_arrive(served, browser_page, make_user, upper):  # noqa: F811
+def test_select_three_pilots_push_and_watch_them_arrive(served, browser_page, make_user, upper):
     app, base = served
     page = browser_page
     admin = make_user(roles.CITY_ADMIN, "410700", username="city", display_name="新乡市工信局")

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.accounts import roles
-from tests.browser import browser_page, live_server  # noqa: F401  (fixtures)
-from tests.test_browser import _choose, _login, _settled
-from tests.test_spec_forms import PILOT
+from tests.browser import _choose, _login, _settled
+from tests.samples import PILOT
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +28,7 @@ def _open_first_in_queue(page, base):
     _settled(page)
 
 
-def test_submit_approve_confirm_then_reject_with_a_reason(live_server, browser_page, make_user):  # noqa: F811
+def test_submit_approve_confirm_then_reject_with_a_reason(live_server, browser_page, make_user):
     app, base = live_server
     page = browser_page
     make_user(roles.ENTERPRISE, "410783", username="crane", credit_code=CREDIT, display_name=PILOT["companyName"])

@@ -23,10 +23,8 @@ from app.files.models import StoredFile
 from app.files.service import save_upload
 from app.libraries.registry import LIBRARIES
 from app.libraries.service import save
-from tests.conftest import PASSWORD
 from tests.instances import WebClient, new_instance
-from tests.test_files_sniff import png_bytes
-from tests.test_spec_forms import PILOT, PRODUCT, PROVIDER, TARGET
+from tests.samples import PASSWORD, PILOT, PRODUCT, PROVIDER, TARGET, png_bytes
 
 COUNTY, CITY = "410783", "410700"  # 长垣市 pushes to 新乡市
 ORDER = ("providers", "products", "pilots", "targets", "archives")  # an archive names a provider and product

@@ -14,7 +14,7 @@ from app.docking import clock, dead, passes, pause, protocol
 from app.docking.models import DEAD, FAILED, QUEUED, SENT, DockingState, OutboxItem, PushBatch, get_state
 from app.docking.settings import load_config
 from app.review.models import Notification
-from tests.upper_stub import approved_pilots, items, push, queue, states, upper  # noqa: F401
+from tests.upper_stub import approved_pilots, items, push, queue, states
 
 
 @pytest.fixture
@@ -23,11 +23,11 @@ def admin(make_user):
 
 
 @pytest.fixture
-def dapp(make_app, upper):  # noqa: F811
+def dapp(make_app, upper):
     return make_app(**upper.settings())
 
 
-def test_approved_records_are_pushed_in_one_batch_then_updated(dapp, upper, admin):  # noqa: F811
+def test_approved_records_are_pushed_in_one_batch_then_updated(dapp, upper, admin):
     ids = approved_pilots(dapp, admin, 3)
     assert queue(dapp, admin, "pilots", ids).queued == 3
     summary = push(dapp)
@@ -45,7 +45,7 @@ def test_approved_records_are_pushed_in_one_batch_then_updated(dapp, upper, admi
     assert len(upper.token_requests) == 1  # the token was cached between the passes
 
 
-def test_a_record_waiting_is_not_queued_twice_and_drafts_are_not_queued(dapp, upper, admin):  # noqa: F811
+def test_a_record_waiting_is_not_queued_twice_and_drafts_are_not_queued(dapp, upper, admin):
     ids = approved_pilots(dapp, admin, 2)
     assert queue(dapp, admin, "pilots", ids).queued == 2
     again = queue(dapp, admin, "pilots", [*ids, 999])
@@ -53,13 +53,13 @@ def test_a_record_waiting_is_not_queued_twice_and_drafts_are_not_queued(dapp, up
     assert len(items(dapp)) == 2
 
 
-def test_a_region_outside_the_scope_is_not_queued(dapp, upper, admin, make_user):  # noqa: F811
+def test_a_region_outside_the_scope_is_not_queued(dapp, upper, admin, make_user):
     [rid] = approved_pilots(dapp, admin, 1)
     assert queue(dapp, admin, "pilots", [rid], prefix="410702").skipped == 1
 
 
 @pytest.mark.parametrize("with_list", [True, False])
-def test_failed_names_mark_records_failed_with_or_without_a_result_list(dapp, upper, admin, with_list):  # noqa: F811
+def test_failed_names_mark_records_failed_with_or_without_a_result_list(dapp, upper, admin, with_list):
     upper.result_list = with_list
     upper.fail_names = {"测试企业2有限公司"}
     ids = approved_pilots(dapp, admin, 3)
@@ -78,7 +78,7 @@ def test_failed_names_mark_records_failed_with_or_without_a_result_list(dapp, up
     assert got == {ids[0]: "已推送（更新）", ids[1]: "已推送（新增）", ids[2]: "已推送（更新）"}
 
 
-def test_89501_stops_and_reschedules_to_the_next_week(dapp, upper, admin):  # noqa: F811
+def test_89501_stops_and_reschedules_to_the_next_week(dapp, upper, admin):
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 2))
     upper.script(protocol.QUOTA_USED)
     summary = push(dapp)
@@ -90,7 +90,7 @@ def test_89501_stops_and_reschedules_to_the_next_week(dapp, upper, admin):  # no
     assert push(dapp).blocked.reason == "quota" and len(upper.uploads) == 1  # no second call this week
 
 
-def test_89502_splits_the_batch_and_retries(dapp, upper, admin):  # noqa: F811
+def test_89502_splits_the_batch_and_retries(dapp, upper, admin):
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 4))
     upper.script(protocol.TOO_MUCH_DATA)
     summary = push(dapp)
@@ -100,7 +100,7 @@ def test_89502_splits_the_batch_and_retries(dapp, upper, admin):  # noqa: F811
     assert all(i.state == SENT for i in items(dapp))
 
 
-def test_a_body_over_the_receivers_limit_is_split_until_it_fits(dapp, upper, admin):  # noqa: F811
+def test_a_body_over_the_receivers_limit_is_split_until_it_fits(dapp, upper, admin):
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 5))
     upper.max_bytes = 800  # about two records
     assert push(dapp).added == 5
@@ -108,7 +108,7 @@ def test_a_body_over_the_receivers_limit_is_split_until_it_fits(dapp, upper, adm
     assert [u.answer for u in upper.uploads].count("89502") >= 1
 
 
-def test_batches_stay_under_the_request_limit_and_an_oversize_record_fails(make_app, upper, admin):  # noqa: F811
+def test_batches_stay_under_the_request_limit_and_an_oversize_record_fails(make_app, upper, admin):
     app = make_app(**upper.settings(DOCKING_MAX_REQUEST_BYTES=600))
     queue(app, admin, "pilots", approved_pilots(app, admin, 5))
     assert push(app).added == 5
@@ -121,7 +121,7 @@ def test_batches_stay_under_the_request_limit_and_an_oversize_record_fails(make_
     assert "超过单次请求上限" in items(small)[-1].message
 
 
-def test_89503_reschedules_to_the_next_window(dapp, upper, admin):  # noqa: F811
+def test_89503_reschedules_to_the_next_window(dapp, upper, admin):
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 1))
     upper.script(protocol.OUTSIDE_WINDOW)
     summary = push(dapp)
@@ -130,7 +130,7 @@ def test_89503_reschedules_to_the_next_window(dapp, upper, admin):  # noqa: F811
     assert item.state == QUEUED and item.next_attempt_at > clock.now() + timedelta(minutes=1)
 
 
-def test_503_backs_off_then_succeeds(dapp, upper, admin, monkeypatch):  # noqa: F811
+def test_503_backs_off_then_succeeds(dapp, upper, admin, monkeypatch):
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 2))
     upper.script(protocol.UNAVAILABLE)
     summary = push(dapp)
@@ -144,7 +144,7 @@ def test_503_backs_off_then_succeeds(dapp, upper, admin, monkeypatch):  # noqa: 
     assert push(dapp).added == 2
 
 
-def test_http_errors_and_timeouts_end_in_the_dead_letter_list(make_app, upper, admin, monkeypatch):  # noqa: F811
+def test_http_errors_and_timeouts_end_in_the_dead_letter_list(make_app, upper, admin, monkeypatch):
     app = make_app(**upper.settings(DOCKING_MAX_ATTEMPTS=2, DOCKING_TIMEOUT_SECONDS=1))
     queue(app, admin, "pilots", approved_pilots(app, admin, 1))
     upper.script("500", ("delay", 2))
@@ -162,7 +162,7 @@ def test_http_errors_and_timeouts_end_in_the_dead_letter_list(make_app, upper, a
     assert push(app).added == 1
 
 
-def test_a_403_fetches_a_new_token_once_and_sends_again(dapp, upper, admin):  # noqa: F811
+def test_a_403_fetches_a_new_token_once_and_sends_again(dapp, upper, admin):
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 2))
     push(dapp)  # first token
     upper.revoke_tokens()
@@ -173,7 +173,7 @@ def test_a_403_fetches_a_new_token_once_and_sends_again(dapp, upper, admin):  # 
     assert upper.token_requests[-1]["grant_type"] == "client_credentials"  # a fresh token, not a refresh
 
 
-def test_a_second_403_pauses_pushing_and_alerts_the_administrators(dapp, upper, admin, make_user):  # noqa: F811
+def test_a_second_403_pauses_pushing_and_alerts_the_administrators(dapp, upper, admin, make_user):
     other_city = make_user(roles.CITY_ADMIN, "410100")
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 1))
     upper.script(protocol.UNAUTHORIZED, protocol.UNAUTHORIZED)
@@ -193,7 +193,7 @@ def test_a_second_403_pauses_pushing_and_alerts_the_administrators(dapp, upper, 
     assert push(dapp).added == 1
 
 
-def test_outside_the_window_nothing_is_sent_and_items_wait_for_it(make_app, upper, admin):  # noqa: F811
+def test_outside_the_window_nothing_is_sent_and_items_wait_for_it(make_app, upper, admin):
     now = protocol.SHANGHAI and clock.now().astimezone(protocol.SHANGHAI)
     start = (now + timedelta(hours=2)).strftime("%H:00")
     end = (now + timedelta(hours=3)).strftime("%H:00")
@@ -207,7 +207,7 @@ def test_outside_the_window_nothing_is_sent_and_items_wait_for_it(make_app, uppe
     assert "继续" in summary.text()
 
 
-def test_the_weekly_quota_counts_calls_per_iso_week(make_app, upper, admin):  # noqa: F811
+def test_the_weekly_quota_counts_calls_per_iso_week(make_app, upper, admin):
     app = make_app(**upper.settings(DOCKING_WEEKLY_QUOTA=2, DOCKING_BATCH_MAX_RECORDS=1))
     now = clock.now()
     with app.app_context():
@@ -223,7 +223,7 @@ def test_the_weekly_quota_counts_calls_per_iso_week(make_app, upper, admin):  # 
     assert len(waiting) == 1 and waiting[0].next_attempt_at == protocol.next_week_start(now)
 
 
-def test_the_token_is_cached_refreshed_and_fetched_anew_when_refresh_fails(dapp, upper, admin):  # noqa: F811
+def test_the_token_is_cached_refreshed_and_fetched_anew_when_refresh_fails(dapp, upper, admin):
     ids = approved_pilots(dapp, admin, 1)
 
     def expire():
@@ -249,7 +249,7 @@ def test_the_token_is_cached_refreshed_and_fetched_anew_when_refresh_fails(dapp,
     assert [r["grant_type"] for r in upper.token_requests][-2:] == ["refresh_token", "client_credentials"]
 
 
-def test_two_workers_never_send_the_same_item(make_app, upper, admin):  # noqa: F811
+def test_two_workers_never_send_the_same_item(make_app, upper, admin):
     app = make_app(**upper.settings(DOCKING_BATCH_MAX_RECORDS=3))
     ids = approved_pilots(app, admin, 24)
     queue(app, admin, "pilots", ids)
@@ -277,7 +277,7 @@ def test_two_workers_never_send_the_same_item(make_app, upper, admin):  # noqa: 
     assert owners <= {"worker-0", "worker-1"}
 
 
-def test_every_attempt_is_audited_with_a_summary(dapp, upper, admin):  # noqa: F811
+def test_every_attempt_is_audited_with_a_summary(dapp, upper, admin):
     from app.audit.models import AuditEvent
 
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 2))
@@ -291,7 +291,7 @@ def test_every_attempt_is_audited_with_a_summary(dapp, upper, admin):  # noqa: F
     assert events[1].outcome == "failure"
 
 
-def test_status_counts_and_state_rows(dapp, upper, admin):  # noqa: F811
+def test_status_counts_and_state_rows(dapp, upper, admin):
     from app.docking import status
 
     queue(dapp, admin, "pilots", approved_pilots(dapp, admin, 2))
@@ -309,7 +309,7 @@ def test_status_counts_and_state_rows(dapp, upper, admin):  # noqa: F811
         assert session.exec(select(OutboxItem).where(OutboxItem.lease_owner.is_not(None))).first() is None
 
 
-def test_the_worker_thread_sends_what_is_queued_and_stops(make_app, upper, admin):  # noqa: F811
+def test_the_worker_thread_sends_what_is_queued_and_stops(make_app, upper, admin):
     import time
 
     from flask import current_app

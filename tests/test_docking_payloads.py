@@ -19,10 +19,8 @@ from app.libraries.registry import LIBRARIES
 from app.libraries.service import save
 from app.pilots.forms import PilotEnterpriseForm
 from app.targets.forms import TargetForm
-from tests.test_archive_forms import CLOUD, CREDIT, full, seed_catalogue
-from tests.test_files_sniff import PDF, png_bytes
-from tests.test_spec_forms import PILOT, PRODUCT, PROVIDER, TARGET
-from tests.upper_stub import SPEC_NAMES, push, queue, upper  # noqa: F401
+from tests.samples import CLOUD, CREDIT, PDF, PILOT, PRODUCT, PROVIDER, TARGET, full, png_bytes, seed_catalogue
+from tests.upper_stub import SPEC_NAMES, push, queue
 
 
 def _save(lib, form, admin, session, record=None):
@@ -32,7 +30,7 @@ def _save(lib, form, admin, session, record=None):
 
 
 @pytest.fixture
-def five(make_app, upper, make_user):  # noqa: F811
+def five(make_app, upper, make_user):
     """One formal record in each library, the product with a cover and the archive with a contract."""
     app = make_app(**upper.settings())
     admin = make_user(roles.CITY_ADMIN, "410700")
@@ -76,7 +74,7 @@ def five(make_app, upper, make_user):  # noqa: F811
     return app, admin, formal
 
 
-def test_each_library_sends_its_formal_version_in_the_spec_names(five, upper):  # noqa: F811
+def test_each_library_sends_its_formal_version_in_the_spec_names(five, upper):
     app, admin, formal = five
     for key, (record_id, _) in formal.items():
         assert queue(app, admin, key, [record_id]).queued == 1
@@ -105,7 +103,7 @@ def test_each_library_sends_its_formal_version_in_the_spec_names(five, upper):  
     assert targets["performanceCycleList"][0]["cycleStartTime"] == "2025-01-01"
 
 
-def test_the_archive_travels_as_the_transresult_setting_says(five, upper, make_app):  # noqa: F811
+def test_the_archive_travels_as_the_transresult_setting_says(five, upper, make_app):
     app, admin, formal = five
     upper.keep_raw = True
     both = make_app(**upper.settings(ARCHIVE_TRANS_RESULT="both"))

@@ -14,10 +14,10 @@ from app.accounts import roles
 from app.config import PROJECT_ROOT
 from app.db import get_session
 from app.docking.models import SENT, PushBatch
-from tests.upper_stub import approved_pilots, items, queue, upper  # noqa: F401
+from tests.upper_stub import approved_pilots, items, queue
 
 
-def _cli(app, upper, tmp_path, *args):  # noqa: F811
+def _cli(app, upper, tmp_path, *args):
     env = {**os.environ, "SMEDT_INSTANCE_PATH": str(tmp_path / "instance"),
            "SMEDT_DATABASE_URL": app.config["DATABASE_URL"], "SMEDT_SECRET_KEY": app.config["SECRET_KEY"]}
     env.update({f"SMEDT_{k}": str(v) for k, v in upper.settings(
@@ -26,7 +26,7 @@ def _cli(app, upper, tmp_path, *args):  # noqa: F811
                             cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing(make_app, upper, make_user, tmp_path):  # noqa: F811
+def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing(make_app, upper, make_user, tmp_path):
     app = make_app(**upper.settings())
     admin = make_user(roles.CITY_ADMIN, "410700")
     ids = approved_pilots(app, admin, 12)

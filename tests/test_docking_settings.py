@@ -13,8 +13,7 @@ from app.db import get_session
 from app.docking import protocol, settings
 from app.docking.authheader import AuthLayout
 from app.docking.models import get_setting, get_state
-from tests.conftest import PASSWORD, csrf_token_from
-from tests.upper_stub import upper  # noqa: F401
+from tests.samples import PASSWORD, csrf_token_from
 
 HX = {"HX-Request": "true"}
 FORM = {"base_url": "https://upper.example.gov.cn/szhzx/app-gate-api", "username": "xinxiang",
@@ -98,7 +97,7 @@ def test_bad_input_is_shown_beside_its_field_and_the_rest_is_kept(app, client, c
         assert get_setting(session=get_session()) is None  # nothing half-written
 
 
-def test_importing_the_upper_platforms_file_fills_every_field(app, client, city, upper):  # noqa: F811
+def test_importing_the_upper_platforms_file_fills_every_field(app, client, city, upper):
     layout = AuthLayout(mode="cbc", iv="00112233445566778899aabbccddeeff", output="hex",
                         template="{region}:{platform}:{token}")
     text = upper.config_file(layout=layout, window="01:00-04:00", weekly_quota=50, max_bytes=5_000_000)
@@ -128,7 +127,7 @@ def test_a_wrong_file_is_refused_beside_the_upload(app, client, city, content, m
         assert get_setting(session=get_session()) is None
 
 
-def test_import_config_as_a_service_function(app, upper):  # noqa: F811
+def test_import_config_as_a_service_function(app, upper):
     with app.app_context():
         changed = settings.import_config(get_session(), actor=None, text=upper.config_file())
         assert "client_secret" in changed and "sm4_key" in changed
@@ -147,13 +146,13 @@ def test_the_settings_form_checks_csrf(make_app, make_user):
     assert client.post("/docking/settings/test").status_code == 400  # every state change checks it
 
 
-def _configure(client, upper, **changes):  # noqa: F811
+def _configure(client, upper, **changes):
     text = upper.config_file(**changes)
     client.post("/docking/settings/import", data={"config_file": (io.BytesIO(text.encode()), "dock.json")},
                 content_type="multipart/form-data")
 
 
-def test_test_connection_succeeds_and_caches_the_token(app, client, city, upper):  # noqa: F811
+def test_test_connection_succeeds_and_caches_the_token(app, client, city, upper):
     _configure(client, upper)
     response = client.post("/docking/settings/test", headers=HX)
     body = response.get_data(as_text=True)
@@ -171,7 +170,7 @@ def test_test_connection_succeeds_and_caches_the_token(app, client, city, upper)
     ({"client_id": "someone-else"}, "40003", "授权验证失败"),
     ({}, "40004", "对接账号不可用"),
 ])
-def test_test_connection_explains_each_token_error(app, client, city, upper, change, code, message):  # noqa: F811
+def test_test_connection_explains_each_token_error(app, client, city, upper, change, code, message):
     upper.disabled = code == "40004"
     _configure(client, upper, **change)
     body = client.post("/docking/settings/test", headers=HX).get_data(as_text=True)

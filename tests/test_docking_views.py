@@ -12,14 +12,14 @@ from app.accounts import roles
 from app.db import get_session, write
 from app.docking import protocol
 from app.docking.models import DEAD, DockingState, OutboxItem
-from tests.conftest import login
-from tests.upper_stub import approved_pilots, items, push, states, upper  # noqa: F401
+from tests.samples import login
+from tests.upper_stub import approved_pilots, items, push, states
 
 HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def dapp(make_app, upper):  # noqa: F811
+def dapp(make_app, upper):
     return make_app(**upper.settings())
 
 
@@ -47,7 +47,7 @@ def test_the_push_centre_lists_only_approved_records_of_my_region(dapp, city, ma
     assert "还没有已入库" in city.get("/docking/push?lib=targets").get_data(as_text=True)
 
 
-def test_pushing_selected_records_queues_them_and_the_lists_show_the_state(dapp, city, upper):  # noqa: F811
+def test_pushing_selected_records_queues_them_and_the_lists_show_the_state(dapp, city, upper):
     ids = approved_pilots(dapp, city.user, 3)
     response = city.post("/docking/push", data={"lib": "pilots", "ids": ids[:2], "scope": "selected"}, headers=HX)
     body = response.get_data(as_text=True)
@@ -69,7 +69,7 @@ def test_pushing_selected_records_queues_them_and_the_lists_show_the_state(dapp,
     assert "已完成" in batches and "新增 2" in batches and ids and "91410783" in batches
 
 
-def test_a_failed_record_shows_its_reason_in_the_list(dapp, city, upper):  # noqa: F811
+def test_a_failed_record_shows_its_reason_in_the_list(dapp, city, upper):
     upper.fail_names = {"测试企业1有限公司"}
     ids = approved_pilots(dapp, city.user, 1)
     city.post("/docking/push", data={"lib": "pilots", "ids": ids, "scope": "selected"})
@@ -99,7 +99,7 @@ def test_another_regions_record_cannot_be_queued_by_id(dapp, city, make_user):
     assert "1 条未入库或不在管辖范围内" in body and not items(dapp)
 
 
-def test_dead_letters_are_listed_and_retried_or_dropped(dapp, city, upper):  # noqa: F811
+def test_dead_letters_are_listed_and_retried_or_dropped(dapp, city, upper):
     ids = approved_pilots(dapp, city.user, 2)
     city.post("/docking/push", data={"lib": "pilots", "ids": ids, "scope": "selected"})
     with dapp.app_context():
@@ -119,7 +119,7 @@ def test_dead_letters_are_listed_and_retried_or_dropped(dapp, city, upper):  # n
     assert {s.label for s in states(dapp).values()} == {"已推送（新增）", "未推送"}
 
 
-def test_a_pause_shows_a_banner_and_resumes(dapp, city, upper):  # noqa: F811
+def test_a_pause_shows_a_banner_and_resumes(dapp, city, upper):
     ids = approved_pilots(dapp, city.user, 1)
     city.post("/docking/push", data={"lib": "pilots", "ids": ids, "scope": "selected"})
     upper.script(protocol.UNAUTHORIZED, protocol.UNAUTHORIZED)
@@ -144,7 +144,7 @@ def test_saving_the_settings_resumes_a_paused_push(dapp, city):
         assert not get_session().exec(select(DockingState)).first().paused
 
 
-def test_the_cli_pushes_one_pass_and_prints_the_status(dapp, city, upper):  # noqa: F811
+def test_the_cli_pushes_one_pass_and_prints_the_status(dapp, city, upper):
     ids = approved_pilots(dapp, city.user, 2)
     city.post("/docking/push", data={"lib": "pilots", "ids": ids, "scope": "selected"})
     runner = dapp.test_cli_runner()
@@ -182,7 +182,7 @@ def test_the_nav_offers_the_push_centre_to_the_city_administrator(city, client, 
     assert "推送中心" not in client.get("/home").get_data(as_text=True)
 
 
-def test_batch_history_shows_only_my_regions_batches(dapp, city, make_user, upper):  # noqa: F811
+def test_batch_history_shows_only_my_regions_batches(dapp, city, make_user, upper):
     ids = approved_pilots(dapp, city.user, 1)
     city.post("/docking/push", data={"lib": "pilots", "ids": ids, "scope": "selected"})
     push(dapp)

@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 from app.accounts import roles
 from app.db import get_session
 from app.files.service import save_upload
-from tests.test_files_sniff import PDF
+from tests.samples import PDF
 
 ENT = "914403001922038216"
 OTHER_ENT = "91110000600037341L"

@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 from app.files import storage
 from app.files.models import StoredFile
 from app.files.service import FileRejected, human_size, save_upload, wire_size
-from tests.test_files_sniff import EXE, PDF, docx_bytes, png_bytes
+from tests.samples import EXE, PDF, docx_bytes, png_bytes
 
 MB = 1024 * 1024
 ENT = "914403001922038216"

@@ -3,49 +3,11 @@ from __future__ import annotations
 
 import io
 import struct
-import zipfile
-import zlib
 
 import pytest
 
 from app.files.sniff import extension, mismatch, zip_directory_size, zip_members
-
-
-def png_bytes() -> bytes:
-    """A real 1×1 grey PNG."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
-            + chunk(b"IEND", b""))
-
-
-def jpeg_bytes() -> bytes:
-    """SOI, a JFIF APP0 segment and EOI: the header every JPEG starts with."""
-    app0 = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    return b"\xff\xd8\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0 + b"\xff\xd9"
-
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + b"\x3e\x00\x03\x00\xfe\xff\x09\x00" + bytes(480)
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(46) + b"PE\x00\x00"
-
-
-def zip_bytes(*names: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in names:
-            zf.writestr(name, "<?xml version='1.0'?><x/>")
-    return buf.getvalue()
-
-
-def docx_bytes() -> bytes:
-    return zip_bytes("[Content_Types].xml", "_rels/.rels", "word/document.xml")
-
-
-def xlsx_bytes() -> bytes:
-    return zip_bytes("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml")
+from tests.samples import EXE, OLE2, PDF, docx_bytes, jpeg_bytes, png_bytes, xlsx_bytes, zip_bytes
 
 
 def check(name: str, data: bytes) -> str | None:

@@ -10,7 +10,6 @@ from app.accounts import roles
 from app.accounts.models import get_user_by_username
 from app.accounts.setup import issue_code
 from app.db import get_session
-from tests.browser import browser_page, live_server  # noqa: F401,F811  (fixtures)
 
 PICKER = "/dicts/pickers/region?field=region&id=region&parts=province,city,county&province=410000&min_level=1"
 
@@ -39,7 +38,7 @@ def test_the_pickers_trial_page_is_not_shown_to_users(make_app, make_user):
 
 
 @pytest.mark.browser
-def test_a_new_installation_creates_its_county_administrator_in_a_browser(live_server, browser_page):  # noqa: F811
+def test_a_new_installation_creates_its_county_administrator_in_a_browser(live_server, browser_page):
     app, base = live_server
     code = issue_code(Path(app.instance_path))
     page = browser_page

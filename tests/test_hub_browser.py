@@ -7,8 +7,7 @@ import pytest
 
 from app.accounts import roles
 from app.docking import protocol
-from tests.browser import browser_page, live_server  # noqa: F401  (fixtures)
-from tests.test_browser import _login
+from tests.browser import _login
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +18,7 @@ def _as(page, base, username):
     page.wait_for_url(f"{base}/home")
 
 
-def test_register_approve_download_and_switch(live_server, browser_page, make_user, tmp_path):  # noqa: F811
+def test_register_approve_download_and_switch(live_server, browser_page, make_user, tmp_path):
     app, base = live_server
     page = browser_page
     make_user(roles.HUB_ADMIN, "410700", username="hubadmin")

@@ -19,11 +19,8 @@ from app.files.models import StoredFile
 from app.hub.models import HubCall
 from app.libraries.registry import LIBRARIES
 from app.review.models import HUB, Notification, Submission
-from tests.browser import live_server  # noqa: F401  (fixture)
-from tests.conftest import login
-from tests.test_files_sniff import png_bytes
-from tests.test_hub_api import COUNTY, hub  # noqa: F401  (fixture)
-from tests.test_spec_forms import PILOT, PRODUCT, PROVIDER, TARGET
+from tests.hub_support import COUNTY
+from tests.samples import PILOT, PRODUCT, PROVIDER, TARGET, login, png_bytes
 
 PLATFORM_NAME = "长垣市中小企业数字化转型公共服务平台"
 
@@ -65,7 +62,7 @@ def in_app(upper, fn):
         return fn(get_session())
 
 
-def test_all_five_libraries_valid_and_invalid_records(hub):  # noqa: F811
+def test_all_five_libraries_valid_and_invalid_records(hub):
     lower = hub.lower
     token = lower.access_token()
 
@@ -135,7 +132,7 @@ def test_all_five_libraries_valid_and_invalid_records(hub):  # noqa: F811
     in_app(hub, check)
 
 
-def test_duplicates_in_one_batch_and_malformed_items(hub):  # noqa: F811
+def test_duplicates_in_one_batch_and_malformed_items(hub):
     body = hub.lower.push("pilots", [pilot(1), pilot(1), 42, {"creditCode": "bad"}]).json()
     assert (body["addTotal"], body["updateTotal"], body["faidTotal"]) == (1, 1, 2)
     assert body["resultList"][2] == {"index": 2, "key": "", "entName": "", "result": "fail", "reason": "记录应为 JSON 对象"}
@@ -143,7 +140,7 @@ def test_duplicates_in_one_batch_and_malformed_items(hub):  # noqa: F811
     assert in_app(hub, lambda s: len(s.exec(select(LIBRARIES["pilots"].model)).all())) == 1
 
 
-def test_files_must_be_base64_content(hub):  # noqa: F811
+def test_files_must_be_base64_content(hub):
     company = provider(1)["serviceName"]
     assert hub.lower.push("providers", [provider(1)]).json()["addTotal"] == 1
     not_b64 = product(1, company)
@@ -158,7 +155,7 @@ def test_files_must_be_base64_content(hub):  # noqa: F811
     assert "不是有效的 Base64" in reasons[0] and "Base64" in reasons[1] and "文件信息第 1 项" in reasons[2]
 
 
-def test_a_single_object_is_a_list_of_one_and_archives_accept_every_trans_result_form(hub):  # noqa: F811
+def test_a_single_object_is_a_list_of_one_and_archives_accept_every_trans_result_form(hub):
     company = provider(1)["serviceName"]
     token = hub.lower.access_token()
     hub.lower.push("providers", provider(1), token=token)
@@ -178,8 +175,8 @@ def test_a_single_object_is_a_list_of_one_and_archives_accept_every_trans_result
 
 
 @pytest.mark.parametrize("region", ["410721"])
-def test_a_record_of_another_county_is_not_overwritten(hub, make_user, region):  # noqa: F811
-    from tests.test_hub_api import Lower, register_and_approve
+def test_a_record_of_another_county_is_not_overwritten(hub, make_user, region):
+    from tests.hub_support import Lower, register_and_approve
 
     other_bound = make_user(roles.COUNTY_OFFICIAL, region)
     _, creds = register_and_approve(hub.app, hub.base, admin=hub.admin, approver=hub.approver, bound=other_bound,
@@ -194,7 +191,7 @@ def test_a_record_of_another_county_is_not_overwritten(hub, make_user, region): 
     assert prod.region_code == COUNTY and prod.credit_code == code(1)
 
 
-def test_the_review_queue_shows_pushes_and_approval_makes_them_formal(hub, app, make_user):  # noqa: F811
+def test_the_review_queue_shows_pushes_and_approval_makes_them_formal(hub, app, make_user):
     token = hub.lower.access_token()
     assert hub.lower.push("providers", [provider(1)], token=token).json()["addTotal"] == 1
     assert hub.lower.push("pilots", [pilot(1)], token=token).json()["addTotal"] == 1

@@ -9,8 +9,6 @@ from schemathesis import GenerationMode
 
 from app.docking import protocol
 from app.libraries.registry import LIBRARIES
-from tests.browser import live_server  # noqa: F401  (fixture)
-from tests.test_hub_api import hub  # noqa: F401  (fixture)
 
 EXAMPLES = {"upload_archives": 12, "upload_products": 15}  # the largest records cost the most to generate
 
@@ -26,7 +24,7 @@ def _check(operation, mode: GenerationMode, headers: dict, examples: int) -> Non
     run()
 
 
-def test_no_generated_request_gets_a_server_error(hub):  # noqa: F811
+def test_no_generated_request_gets_a_server_error(hub):
     hub.set(weekly_quota=100000)  # every generated upload reaches the intake
     schema = schemathesis.openapi.from_url(hub.base + protocol.GATE_PREFIX + "/openapi.json")
     header = {"Authorization": hub.lower.header(hub.lower.access_token())}

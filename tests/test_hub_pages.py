@@ -13,9 +13,7 @@ from app.audit.models import AuditEvent
 from app.db import get_session
 from app.docking import protocol
 from app.hub.models import DockedPlatform, HubSetting
-from tests.browser import live_server  # noqa: F401  (fixture)
-from tests.conftest import csrf_token_from, login
-from tests.test_hub_api import hub  # noqa: F401  (fixture)
+from tests.samples import csrf_token_from, login
 
 HX = {"HX-Request": "true"}
 FORM = {"name": "长垣市中小企业数字化转型公共服务平台", "domain": "szzx.changyuan.gov.cn", "ip": "",
@@ -230,7 +228,7 @@ def test_another_regions_platform_is_404(app, make_user, pending_platform, role)
     assert "长垣市中小企业" not in client.get("/hub/").get_data(as_text=True)
 
 
-def test_the_call_log_page(hub, app, make_user):  # noqa: F811
+def test_the_call_log_page(hub, app, make_user):
     token = hub.lower.access_token()
     assert hub.lower.push("pilots", [], token=token).status_code == 200
     hub.lower.push("pilots", [], authorization=hub.lower.header(token, region="410721"))
@@ -252,7 +250,7 @@ def test_the_call_log_page(hub, app, make_user):  # noqa: F811
     assert "对接平台管理" in nav and protocol.GATE_PREFIX + "/openapi.json" in nav
 
 
-def test_admin_pages_need_the_csrf_token(hub, make_user):  # noqa: F811
+def test_admin_pages_need_the_csrf_token(hub, make_user):
     """The served app has CSRF on: a state change without the token is refused, with it accepted."""
     user = make_user(roles.HUB_ADMIN, "410700")
     client = hub.app.test_client()

@@ -17,7 +17,7 @@ from app.libraries.registry import LIBRARIES
 from app.libraries.service import ingest
 from app.review import service as review
 from app.review.models import HUB, PENDING, Submission
-from tests.test_spec_forms import PILOT
+from tests.samples import PILOT
 
 CITY, COUNTY, OTHER_COUNTY = "410700", "410783", "410721"
 CREDIT = PILOT["creditCode"]

@@ -12,20 +12,9 @@ from sqlmodel import select
 from app.accounts import roles
 from app.db import get_session
 from app.libraries.registry import LIBRARIES
-from app.spec.form import flatten
-from tests.conftest import login
-from tests.test_files_sniff import png_bytes
-from tests.test_spec_forms import PILOT, PRODUCT, PROVIDER, TARGET
+from tests.samples import PILOT, PRODUCT, PROVIDER, TARGET, _post, login, png_bytes
 
 ENT_A, ENT_B = "91110000600037341L", "914403001922038216"
-
-
-def _post(payload: dict, *, action="submit", county="410783", drop=()) -> dict:
-    data = {k: v for k, v in flatten({k: v for k, v in payload.items() if k not in drop}).items(multi=True)}
-    if "provinceCode" in payload:
-        data["countyCode"] = county
-    data["action"] = action
-    return data
 
 
 def _product_post(**kw) -> dict:

@@ -23,8 +23,8 @@ from app.audit.models import AuditEvent
 from app.db import get_session, write
 from app.oauth_client import service
 from app.oauth_client.models import IdpIdentity, IdpSetting
-from tests.browser import browser_page  # noqa: F401  (fixture)
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.browser import stop_server
+from tests.samples import PASSWORD, csrf_token_from
 
 OIDC_DIR = Path(__file__).parent / "oidc"
 CLIENT_SECRET = "test-only-client-secret-for-the-loopback-provider"
@@ -99,8 +99,7 @@ def idp_platform(make_app, oidc_provider):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield app, oidc_provider["platform"]
-    server.close()
-    thread.join(timeout=5)
+    stop_server(server, thread)
 
 
 def _our_console_errors(page, base) -> list[str]:
@@ -135,7 +134,7 @@ def _admin_client(app, make_user):
 
 
 def test_first_sign_in_applies_an_administrator_activates_later_sign_ins_sync_and_sign_out(
-        idp_platform, oidc_provider, browser_page, make_user):  # noqa: F811
+        idp_platform, oidc_provider, browser_page, make_user):
     app, base = idp_platform
     issuer = oidc_provider["issuer"]
     page = browser_page
@@ -213,7 +212,7 @@ def test_first_sign_in_applies_an_administrator_activates_later_sign_ins_sync_an
 
 
 def test_first_sign_in_binds_an_existing_account_with_its_password(
-        idp_platform, oidc_provider, make_user, browser_page):  # noqa: F811
+        idp_platform, oidc_provider, make_user, browser_page):
     app, base = idp_platform
     page = browser_page
     ours = _our_console_errors(page, base)

@@ -19,8 +19,7 @@ from app.audit.models import AuditEvent
 from app.db import get_session, utcnow, write
 from app.oauth_server import service
 from app.oauth_server.models import OAuthApp, OAuthCode, OAuthToken
-from tests.browser import live_server  # noqa: F401  (fixture)
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.samples import PASSWORD, csrf_token_from
 
 REDIRECT = "https://partner.example.cn/oauth/callback"
 
@@ -400,7 +399,7 @@ def _consent_in(browser, authorization_url) -> str:
 
 
 @pytest.mark.parametrize("public", [False, True], ids=["confidential", "public"])
-def test_requests_oauthlib_signs_in_with_pkce_and_refreshes(live_server, make_user, register, monkeypatch,  # noqa: F811
+def test_requests_oauthlib_signs_in_with_pkce_and_refreshes(live_server, make_user, register, monkeypatch,
                                                            public):
     from requests.auth import HTTPBasicAuth
     from requests_oauthlib import OAuth2Session

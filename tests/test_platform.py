@@ -14,7 +14,7 @@ from app.accounts import roles, setup
 from app.accounts.models import User
 from app.config import load_settings
 from app.db import get_engine, get_session, make_engine, write
-from tests.conftest import PASSWORD, login
+from tests.samples import PASSWORD, login
 
 
 def test_migrated_schema_equals_the_models(template_db):
@@ -115,7 +115,7 @@ def test_csrf_is_checked_and_htmx_is_told_to_reload(make_app, make_user):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     assert client.post("/login", data={"username": "admin1", "password": PASSWORD}).status_code == 400
-    from tests.conftest import csrf_token_from
+    from tests.samples import csrf_token_from
 
     token = csrf_token_from(page)
     assert client.post("/login", data={"username": "admin1", "password": PASSWORD,

@@ -11,20 +11,12 @@ from sqlmodel import select
 from app.accounts import roles
 from app.audit.models import AuditEvent
 from app.db import get_session
-from app.dicts.validators import credit_code_check_char
 from app.libraries.registry import LIBRARIES
 from app.review import service as review
 from app.review.models import Decision, Notification, Submission
-from tests.conftest import login
-from tests.test_libraries import _post
-from tests.test_spec_forms import PILOT, PROVIDER
+from tests.samples import PILOT, PROVIDER, _post, code, login
 
 HX = {"HX-Request": "true"}
-
-
-def code(n: int, region: str = "410783") -> str:
-    first17 = f"91{region}1{n:08d}"
-    return first17 + credit_code_check_char(first17)
 
 
 def submit_pilot(app, make_user, *, n: int = 1, county: str = "410783", name: str | None = None):
@@ -335,8 +327,7 @@ def test_the_migration_queues_records_that_were_waiting_for_review(tmp_path):
 def test_an_archive_goes_through_county_and_city_and_carries_the_evaluation(app, make_user):
     from app.libraries.service import save
     from app.pilots.forms import PilotEnterpriseForm
-    from tests.test_archive_forms import CREDIT, full, seed_catalogue
-    from tests.test_archives import _store
+    from tests.samples import CREDIT, _store, full, seed_catalogue
 
     admin = make_user(roles.CITY_ADMIN, "410700")
     with app.test_request_context():  # the catalogue and the pilot record, entered by the city (formal at once)

@@ -15,43 +15,8 @@ from app.products.forms import ProductForm
 from app.providers.forms import ProviderForm
 from app.spec.form import flatten
 from app.targets.forms import TargetForm
-from tests.test_files_sniff import PDF, png_bytes
+from tests.samples import PDF, PILOT, PRODUCT, PROVIDER, TARGET, png_bytes
 
-PROVIDER = {
-    "serviceName": "新乡智云数字科技有限公司", "unifiedCreditCode": "914403001922038216",
-    "contactPerson": "李明", "contactPhone": "0373-1234567", "provinceCode": "410000", "cityCode": "410700",
-    "address": "新乡市红旗区人民路 1 号", "serviceType": 2,
-}
-PILOT = {
-    "companyName": "长垣市恒力起重机械有限公司", "creditCode": "91110000600037341L", "provinceCode": "410000",
-    "cityCode": "410700", "registAddress": "河南省/新乡市/长垣市/蒲西街道 18 号", "industryName": "专用设备制造业",
-    "industrySegments": "起重机械",
-}
-PRODUCT = {
-    "softwareName": "起重设备远程运维平台", "companyName": "新乡智云数字科技有限公司", "depTypeCode": "CLOUD_NATIVE_DEPLOYMENT",
-    "buyMethodCode": "Pay_other", "sofDes": "面向起重机械企业的设备联网与远程运维。", "sofInfoDes": "包括设备接入、告警、工单。",
-    "releaseType": 3, "releaseDate": "2025-03-01", "priceRangeMax": 200000, "priceRangeMin": 49999.5,
-    "fileList": [],  # filled by the `ctx` fixture with a really stored cover image
-    "useSceneList": [
-        {"desc": "设备运行数据实时采集与告警", "subdivideIndustry": "起重机械",
-         "itemName": "生产执行数字化/设备管理/设备运行实时监测", "industryName": "专用设备制造业"},
-        {"desc": "离散装配线自动化", "subdivideIndustry": "起重机械",
-         "itemName": "生产执行数字化/生产管控/自动化生产作业(离散)/先进过程控制(流程)", "industryName": "通用设备制造业"},
-    ],
-}
-TARGET = {
-    "industryName": "专用设备制造业", "subIndustryId": "起重机械", "practiceRegion": "新乡市长垣市",
-    "regulateUpEntTotal": 120, "regulateUnderEntTotal": 300, "regulateUnderIndustryTotal": 1250000.5,
-    "regulateUpIndustryTotal": 980000, "regulateUpReformEnt": 110, "regulateUnderReformEnt": 150,
-    "serviceSelectTotal": 12, "reformInnovateEntTotal": 40, "cloudEntTotal": 200, "solution": 15,
-    "digitWorkshop": 8, "OtherSituations": "打造起重装备“链式”转型样板。", "cycleNumber": 2, "cycleStatus": 1,
-    "performanceCycleList": [
-        {"cycleStartTime": "2025-01-01", "cycleEndTime": "2025-12-31", "regulateUpEnt": 60, "regulateUnderEnt": 70,
-         "reformInnovateEnt": 20, "digitWorkshop": 4, "solution": 8, "serviceSelect": 6, "cloudEnt": 100},
-        {"cycleStartTime": "2026-01-01", "cycleEndTime": "2026-12-31", "regulateUpEnt": 50, "regulateUnderEnt": 80,
-         "reformInnovateEnt": 20, "digitWorkshop": 4, "solution": 7, "serviceSelect": 6, "cloudEnt": 100},
-    ],
-}
 CASES = [(ProviderForm, PROVIDER), (PilotEnterpriseForm, PILOT), (ProductForm, PRODUCT), (TargetForm, TARGET)]
 
 

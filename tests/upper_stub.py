@@ -19,11 +19,11 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-import pytest
 from flask import Flask, jsonify, request
 
 from app.docking import authheader, protocol, sm4
 from app.docking.authheader import AuthHeaderError, AuthLayout
+from tests.browser import stop_server
 
 KEY_HEX = "0123456789abcdeffedcba9876543210"
 PLATFORM = "新乡市中小企业数字化转型公共服务平台"
@@ -138,7 +138,7 @@ class UpperStub:
         deadline = time.time() + 5
         while self.active and time.time() < deadline:  # let cut-short requests answer before closing
             time.sleep(0.02)
-        self.server.close()
+        stop_server(self.server, self.thread)
 
     def settings(self, **extra) -> dict:
         """App settings that point a platform at this stub (all-day window unless overridden)."""
@@ -321,13 +321,6 @@ def _check(library: str, objects) -> str | None:
     return None
 
 
-@pytest.fixture
-def upper():
-    stub = UpperStub().start()
-    yield stub
-    stub.stop()
-
-
 # ---- records to push, and one pass of the push client ---------------------------------------------
 
 def approved_pilots(app, admin, n: int, *, county: str = "410783", start: int = 1) -> list[int]:
@@ -336,8 +329,7 @@ def approved_pilots(app, admin, n: int, *, county: str = "410783", start: int = 
     from app.libraries.registry import LIBRARIES
     from app.libraries.service import save
     from app.pilots.forms import PilotEnterpriseForm
-    from tests.test_review import code
-    from tests.test_spec_forms import PILOT
+    from tests.samples import PILOT, code
 
     ids = []
     with app.test_request_context():
