@@ -17,6 +17,7 @@ from app.docking.models import batches_query, dead_ids, dead_query, get_setting,
 from app.libraries.registry import LIBRARIES, Library
 from app.pagination import paginate
 from app.site.htmx import render, wants_fragment
+from app.site.ids import parse_ids
 
 ADMIN = roles.CITY_ADMIN
 
@@ -103,7 +104,7 @@ def push_queue():
     if request.form.get("scope") == "all":
         result = outbox.queue_matching(session, lib, _candidates(lib, args), actor=_me(), scope_prefix=_prefix())
     else:
-        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:10000]
+        ids = parse_ids(request.form.getlist("ids"))
         if not ids:
             message = "请先勾选要推送的记录。"
             if wants_fragment():
@@ -158,7 +159,7 @@ def dead_list():
 def _dead_ids() -> list[int]:
     if request.form.get("all"):
         return dead_ids(region_prefix=_prefix(), session=get_session())
-    return [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    return parse_ids(request.form.getlist("ids"))
 
 
 @bp.post("/dead/retry")

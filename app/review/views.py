@@ -28,6 +28,7 @@ from app.review.models import (
 )
 from app.site.dates import day_start
 from app.site.htmx import render, wants_fragment
+from app.site.ids import parse_ids
 
 FILTERS = ("library", "source", "region", "submitter", "date_from", "date_to")
 
@@ -202,10 +203,7 @@ def review_label(sub: Submission) -> str:
 
 def _ids() -> list[int]:
     """The selected submission ids; a field may also carry a comma-separated list (scripts, the bench)."""
-    out = []
-    for value in request.form.getlist("ids"):
-        out += [int(v) for v in value.split(",") if v.strip().isdigit()]
-    return out
+    return parse_ids(request.form.getlist("ids"), separator=",")
 
 
 @bp.post("/bulk")
