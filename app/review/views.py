@@ -29,6 +29,7 @@ from app.review.models import (
 from app.site.dates import day_start
 from app.site.htmx import render, wants_fragment
 from app.site.ids import parse_ids
+from app.site.text import clean_text
 
 FILTERS = ("library", "source", "region", "submitter", "date_from", "date_to")
 
@@ -167,7 +168,7 @@ def _decided_fragment(sub: Submission, message: str, category: str, **extra):
 def decide(submission_id: int):
     """通过 / 退回修改 / 驳回: the decided row updates in place, the counters follow (htmx)."""
     sub = _submission_or_404(submission_id)
-    decision, reason = request.form.get("decision", ""), request.form.get("reason", "")
+    decision, reason = request.form.get("decision", ""), clean_text(request.form.get("reason", ""))
     session = get_session()
     try:
         sub = review.decide(session, sub.id, user=current_user._get_current_object(), decision=decision,
