@@ -51,7 +51,7 @@ QUERY_NAMES = sorted(set(re.findall(r"\.(?:args|values)\.get(?:list)?\(\"(\w+)\"
     "nonce", "library", "key"})
 # Leaving these would end the crawl's own session or leave the test client.
 SKIP_PATHS = re.compile(r"^/(logout|oauth/idp/(login|logout)|static/)")
-MAX_PAGES_PER_ROLE = 70
+MAX_PAGES_PER_ROLE = 45
 MAX_URLS_PER_ENDPOINT = 2
 
 
@@ -158,9 +158,9 @@ class Fuzzer:
         return response
 
     # -- crawling -------------------------------------------------------------------------------------
-    def crawl(self, client, seeds):
+    def crawl(self, client, seeds, max_pages=MAX_PAGES_PER_ROLE):
         queue, seen, per_endpoint, pages = list(seeds), set(), defaultdict(int), []
-        while queue and len(pages) < MAX_PAGES_PER_ROLE:
+        while queue and len(pages) < max_pages:
             url = queue.pop(0)
             endpoint = self.endpoint(url)
             if url in seen or endpoint is None or per_endpoint[endpoint] >= MAX_URLS_PER_ENDPOINT:
@@ -215,7 +215,7 @@ class Fuzzer:
         first = (endpoint, names) not in self.seen_forms
         self.seen_forms.add((endpoint, names))
         mutations = (self.pick(MUTATIONS), "huge", "nul", self.pick(NUMERIC), self.pick(TEXTUAL))
-        for mutation in mutations if first else mutations[:2]:
+        for mutation in mutations if first else mutations[:1]:
             data = base()
             for name in names:
                 data.setlist(name, [MUTATIONS[mutation]])
@@ -227,9 +227,7 @@ class Fuzzer:
                 continue
             self.seen_fields.add((endpoint, generic))
             numeric = kind in ("hidden", "number", "select", "checkbox", "radio") or name in ("ids", "page")
-            choices = (self.pick(NUMERIC), self.pick(NUMERIC if numeric else TEXTUAL))
-            if numeric:
-                choices = (*choices, "huge")
+            choices = ("huge", self.pick(NUMERIC)) if numeric else (self.pick(TEXTUAL), self.pick(NUMERIC))
             for mutation in dict.fromkeys(choices):
                 data = base()
                 data.setlist(name, [MUTATIONS[mutation]])
@@ -248,7 +246,7 @@ class Fuzzer:
         self.seen_query.add((endpoint, role))
         path = urlsplit(url).path
         kept = parse_qsl(urlsplit(url).query)
-        for mutation in (self.pick(MUTATIONS), self.pick(NUMERIC), self.pick(TEXTUAL), "huge", "superscript"):
+        for mutation in (self.pick(MUTATIONS), "huge", "superscript"):
             # A long value in one argument only: thirty of them would be a megabyte no server accepts.
             values = [MUTATIONS[mutation] if mutation != "long" or i == 0 else "" for i in range(len(QUERY_NAMES))]
             query = urlencode(kept + list(zip(random_order(QUERY_NAMES, mutation), values, strict=True)))
@@ -370,7 +368,7 @@ def test_no_mutated_request_answers_5xx(app, capsys):
     seeds += [f"/lib/{key}/new" for key in ("providers", "products", "pilots", "targets")]
     # Administrators last, so that one of them disabling or signing out an account cannot hide another's run.
     order = sorted(accounts, key=lambda a: a[1] in (roles.CITY_ADMIN, roles.SEC_ADMIN, roles.SYS_ADMIN))
-    url_roles = set()
+    url_roles, crawled = set(), set()
     anonymous = app.test_client()
     for url in seeds:
         fuzzer.fuzz_query(anonymous, "anonymous", url)
@@ -379,7 +377,9 @@ def test_no_mutated_request_answers_5xx(app, capsys):
         _restore(app, username, snapshot)
         _login(client, username, password)
         token = _token(client)
-        pages = fuzzer.crawl(client, seeds)
+        # A second account of a role sees other records through the same pages: a shorter crawl.
+        pages = fuzzer.crawl(client, seeds, MAX_PAGES_PER_ROLE if role not in crawled else 12)
+        crawled.add(role)
         for url, parser in pages:
             fuzzer.fuzz_query(client, role, url)
             fuzzer.fuzz_hx_posts(client, url, parser, token)
