@@ -42,11 +42,12 @@ def main(argv: list[str] | None = None) -> None:
             print("\n尚未创建系统管理员。请在浏览器打开 "
                   f"http://{host}:{port}/setup ，使用初始化口令：{code}\n", flush=True)
 
-    from waitress import serve
+    from app.site.serving import make_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    server = make_server(app, host=host, port=port, threads=threads, ident="smedt")
     print(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）", flush=True)
-    serve(app, host=host, port=port, threads=threads, ident="smedt")
+    server.run()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ from app import config as config_module
 def create_app(test_config: dict | None = None) -> Flask:
     instance = config_module.instance_path()
     app = Flask(__name__, instance_path=str(instance))
+    from app.site.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added: every <int:…> is range-checked
     app.config.update(config_module.load_settings(instance, test_config))
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,7 +1,6 @@
 """Account forms. Field formats are checked here; rules between fields live in the service."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
@@ -9,6 +8,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from app.accounts import roles
 from app.dicts.fields import RegionField
 from app.dicts.validators import CreditCode
+from app.site.forms import BaseForm
 from app.validators import NameText, strip_filter
 
 USERNAME = [
@@ -18,7 +18,7 @@ USERNAME = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     username = StringField("用户名", [DataRequired("请输入用户名。"), Length(max=64, message="用户名过长。")],
                            filters=[strip_filter])
     password = PasswordField("密码", [DataRequired("请输入密码。"), Length(max=128, message="密码过长。")])
@@ -31,11 +31,11 @@ class NewPasswordMixin:
                                       EqualTo("new_password", "两次输入的密码不一致。")])
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, BaseForm):
     current_password = PasswordField("当前密码", [DataRequired("请输入当前密码。")])
 
 
-class SetupForm(NewPasswordMixin, FlaskForm):
+class SetupForm(NewPasswordMixin, BaseForm):
     setup_code = StringField("初始化口令", [DataRequired("请输入服务器控制台上显示的初始化口令。")],
                              filters=[strip_filter], description="启动平台时打印在服务器控制台上的一次性口令。")
     username = StringField("管理员用户名", USERNAME, filters=[strip_filter])
@@ -44,7 +44,7 @@ class SetupForm(NewPasswordMixin, FlaskForm):
     region = RegionField("管辖区域", depth=3, min_level=1)
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     username = StringField("用户名", USERNAME, filters=[strip_filter])
     display_name = StringField("姓名或单位名称", [DataRequired("请输入姓名或单位名称。"),
                                              Length(max=100, message="不能超过 100 个字。"), NameText()],
@@ -66,7 +66,7 @@ class UserForm(FlaskForm):
         self.role.validators = [DataRequired("请选择角色。")]
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(BaseForm):
     """The user list's search bar (GET, no CSRF)."""
 
     class Meta:

@@ -89,7 +89,8 @@ class NeedLinks(SelectMultipleField):
     UNKNOWN = -1  # a pushed need object that is none of the archive's transNeeds
 
     def process_formdata(self, valuelist):
-        self.data = [int(v) if str(v).lstrip("-").isdigit() else self.UNKNOWN for v in valuelist]
+        # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+        self.data = [int(v) if re.fullmatch(r"-?[0-9]{1,9}", str(v)) else self.UNKNOWN for v in valuelist]
 
     def pre_validate(self, form):
         known = {choice.value for choice in self.choices}

@@ -22,6 +22,7 @@ from app.pilots.models import PilotEnterprise
 from app.products.models import product_names_of
 from app.providers.models import provider_names_like
 from app.refusal import Refused, show_on
+from app.site.ids import parse_id
 
 
 def _require_role() -> None:
@@ -48,7 +49,7 @@ def _pilot_for_new() -> PilotEnterprise | None:
     session = get_session()
     if current_user.role == lib.owner_role:
         return find_by_key(PilotEnterprise, session=session, credit_code=current_user.credit_code)
-    pilot_id = request.args.get("pilot", type=int)
+    pilot_id = parse_id(request.args.get("pilot"))
     if pilot_id is None:
         return None
     return current_scope().load_or_404(session, PilotEnterprise, pilot_id, region_attr="region_code",

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from app.audit.models import AuditEvent
+from app.site.text import clean_text
 
 
 def client_ip() -> str:
@@ -33,7 +34,8 @@ def record(
         actor = current_user
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
-        actor_name=actor_name if actor_name is not None else getattr(actor, "username", ""),
+        # Names may come from a request (a platform's, a login attempt's): no NUL or direction overrides.
+        actor_name=clean_text(actor_name if actor_name is not None else getattr(actor, "username", "")),
         actor_role=getattr(actor, "role", ""),
         ip=client_ip(),
         action=action,
@@ -41,7 +43,7 @@ def record(
         target_id=str(target_id or ""),
         region_code=region_code,
         outcome=outcome,
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else "",
+        detail=clean_text(json.dumps(detail, ensure_ascii=False, sort_keys=True)) if detail else "",
     )
     session.add(event)
     return event

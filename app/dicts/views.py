@@ -6,7 +6,6 @@ from functools import wraps
 
 from flask import abort, current_app, render_template, request
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
 from wtforms.form import BaseForm
 
@@ -17,6 +16,7 @@ from app.db import get_session
 from app.dicts import bp, service
 from app.dicts.fields import IndustryField, RegionField, SceneField
 from app.dicts.spec_dicts import TITLES
+from app.site import forms as site_forms
 from app.site.htmx import render
 
 SPEC_FILTERS = {"missing": "只看规范表中未收录的", "spec_only": "只看规范表专有的"}
@@ -126,7 +126,7 @@ def _standalone(field_cls, **kwargs):
     return form[name]
 
 
-class DemoForm(FlaskForm):
+class DemoForm(site_forms.BaseForm):
     region = RegionField("所属地区", min_level=2)
     scene = SceneField("应用场景")
     industry = IndustryField("国民经济行业")

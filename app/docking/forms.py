@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +12,7 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp
 from app.docking import sm4
 from app.docking.authheader import AuthLayout
 from app.docking.protocol import PushWindow
+from app.site.forms import BaseForm
 from app.validators import strip_filter
 
 URL_RULES = [Optional(), Length(max=500, message="网址不能超过 500 个字符。"),
@@ -30,7 +30,7 @@ def _choice(label: str, values: Iterable[str], names: dict[str, str]) -> SelectF
                        validators=[Optional()])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     base_url = StringField("上级平台地址", URL_RULES, filters=[strip_filter],
                            description="规范中的路径（/cloud-auth/oauth2/token、/cloud-supply-demand/…/apiUpload）"
                                        "接在此地址之后。")
@@ -91,7 +91,7 @@ class SettingsForm(FlaskForm):
         return valid
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     config_file = FileField("配置文件", [FileRequired("请选择上级平台导出的对接配置文件（.json）。")],
                             description="上级平台审批对接后导出的 JSON 文件。"
                                         "导入后填好下面的每一项，并覆盖已保存的密钥。")

@@ -21,6 +21,7 @@ from app.docking.models import batches_query, dead_ids, dead_query, get_setting,
 from app.libraries.registry import LIBRARIES, Library, in_menu_order
 from app.pagination import paginate
 from app.site.htmx import answer, render, wants_fragment
+from app.site.ids import parse_ids
 from app.site.listargs import TEXT, codes_of, list_args
 
 ADMIN = roles.CITY_ADMIN
@@ -112,7 +113,7 @@ def push_queue() -> ResponseReturnValue:
     if request.form.get("scope") == "all":
         result = queue.queue_matching(session, lib, _candidates(lib, args), actor=_me(), scope_prefix=_prefix())
     else:
-        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:10000]
+        ids = parse_ids(request.form.getlist("ids"))
         if not ids:
             message = "请先勾选要推送的记录。"
             return answer(message, "warning", redirect_to=url_for("docking.push_centre", **args),
@@ -166,7 +167,7 @@ def dead_list() -> ResponseReturnValue:
 def _dead_ids() -> list[int]:
     if request.form.get("all"):
         return dead_ids(region_prefix=_prefix(), session=get_session())
-    return [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    return parse_ids(request.form.getlist("ids"))
 
 
 @bp.post("/dead/retry")

@@ -18,6 +18,7 @@ from app.db import get_session
 from app.files import sniff
 from app.files.models import StoredFile
 from app.files.service import FileRejected, file_type_limit, human_size, save_upload, wire_size
+from app.site.ids import parse_id
 from app.spec import fields as f
 from app.spec.form import SpecRow
 
@@ -88,8 +89,11 @@ class StoredFileField(Field):
 
     def process_formdata(self, valuelist):
         self.upload = next((v for v in valuelist if isinstance(v, FileStorage) and v.filename), None)
-        ids = [v for v in valuelist if isinstance(v, str | int) and str(v).strip().isdigit()]
-        self.data = int(ids[-1]) if ids else None
+        posted = [v for v in valuelist if isinstance(v, str | int) and str(v).strip()]
+        self.data = parse_id(posted[-1]) if posted else None
+        if posted and self.data is None:
+            # Shown beside the field; a number SQLite cannot hold must never reach a query.
+            raise ValueError("文件编号无效，请重新上传文件。")
 
     def _value(self):
         return ""
@@ -128,7 +132,10 @@ class StoredFileField(Field):
 def _check_type(stored: StoredFile, file_type: int | None) -> None:
     if file_type is None:
         return
-    label, limit = file_type_limit(file_type)
+    try:
+        label, limit = file_type_limit(file_type)
+    except FileRejected:
+        return  # a code not in the dictionary: the 文件类型 field says so beside itself
     if stored.size > limit:
         raise StopValidation(f"{label}不能超过 {limit // (1024 * 1024)} MB，已上传的文件为 {human_size(stored.size)}。")
     if file_type == COVER_TYPE and stored.category not in COVER_CATEGORIES:

@@ -11,6 +11,7 @@ from app.db import get_session, write
 from app.dicts.spec_dicts import MB, entries
 from app.files import sniff, storage
 from app.files.models import StoredFile
+from app.site.ids import parse_ids
 
 MAX_NAME_CHARS = 100  # the spec: 文件名长度不能超过 100 字
 MIMETYPES = {
@@ -112,7 +113,7 @@ def wire_size(stored: StoredFile) -> str:
 def adopt(file_ids, *, region: str, credit: str | None, session: Session) -> None:
     """The files a saved record refers to now belong to it: its scope decides who may download them.
     (Uploaded while the record was new, they belonged to the uploader's region until the save.)"""
-    ids = [int(i) for i in file_ids]
+    ids = parse_ids(file_ids)
     if not ids:
         return
     for stored in session.exec(select(StoredFile).where(StoredFile.id.in_(ids))):

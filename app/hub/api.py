@@ -24,6 +24,7 @@ from app.extensions import csrf
 from app.hub import auth, bp, intake, service
 from app.hub.models import DockedPlatform, HubCall, count_call
 from app.libraries.registry import LIBRARIES, Library, load_all
+from app.site.text import clean_text
 
 BAD_REQUEST = "400"
 STATUS = {protocol.UNAVAILABLE: 503, protocol.UNAUTHORIZED: 403, protocol.OUTSIDE_WINDOW: 429,
@@ -45,7 +46,8 @@ def _new_call(endpoint: str) -> HubCall:
 
 def _finish(call: HubCall, started: float, code: str, message: str, reason: str = "",
             platform: DockedPlatform | None = None) -> HubCall:
-    call.code, call.message, call.reason = code, message[:255], reason[:255]
+    # The reason may quote the pushed body: stored without NUL or direction overrides.
+    call.code, call.message, call.reason = code, clean_text(message)[:255], clean_text(reason)[:255]
     call.duration_ms = int((time.perf_counter() - started) * 1000)
     if platform is not None:
         call.platform_id = platform.id

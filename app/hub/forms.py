@@ -4,18 +4,18 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from app.docking.protocol import PushWindow
+from app.site.forms import BaseForm
 from app.validators import NameText, strip_filter
 
 _HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9\u4e00-\u9fff]([A-Za-z0-9\u4e00-\u9fff-]{0,61}[A-Za-z0-9\u4e00-\u9fff])?)"
                    r"(\.[A-Za-z0-9\u4e00-\u9fff]([A-Za-z0-9\u4e00-\u9fff-]{0,61}[A-Za-z0-9\u4e00-\u9fff])?)*(:\d{1,5})?$")
 
 
-class PlatformForm(FlaskForm):
+class PlatformForm(BaseForm):
     name = StringField("平台名称", [DataRequired("请输入平台名称。"), Length(max=64, message="不能超过 64 个字。"),
                                 NameText()], filters=[strip_filter],
                        description="例如：长垣市中小企业数字化转型公共服务平台。审核队列中以此名称显示提交人。")
@@ -56,10 +56,10 @@ class PlatformForm(FlaskForm):
             raise ValidationError(str(exc)) from None
 
 
-class RejectForm(FlaskForm):
+class RejectForm(BaseForm):
     reason = TextAreaField("驳回原因", [DataRequired("驳回时必须填写原因，登记人会看到它。"),
                                     Length(max=500, message="不能超过 500 字。")], filters=[strip_filter])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """Only the CSRF token: the action is the URL posted to."""

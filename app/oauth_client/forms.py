@@ -1,7 +1,6 @@
 """Forms of the provincial sign-in: the settings page, the first sign-in and the administrators' activation."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -10,6 +9,7 @@ from app.accounts import roles
 from app.accounts.forms import USERNAME
 from app.dicts.fields import RegionField
 from app.dicts.validators import CreditCode
+from app.site.forms import BaseForm
 from app.validators import NameText, Phone, strip_filter
 
 URL_RULES = [Optional(), Length(max=500, message="网址不能超过 500 个字符。"),
@@ -31,7 +31,7 @@ def _upper(value):
     return value.upper() if value else value
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     enabled = BooleanField("在登录页提供统一身份认证登录")
     name = StringField("平台名称", [Optional(), Length(max=100, message="不能超过 100 个字。"), NameText()],
                        filters=[strip_filter], description="显示在登录按钮旁，例如“河南省统一身份认证平台”。")
@@ -66,7 +66,7 @@ class SettingsForm(FlaskForm):
         return valid
 
 
-class BindForm(FlaskForm):
+class BindForm(BaseForm):
     """First sign-in: prove an existing local account with its password."""
 
     username = StringField("本平台用户名", [DataRequired("请输入用户名。"), Length(max=64, message="用户名过长。")],
@@ -74,7 +74,7 @@ class BindForm(FlaskForm):
     password = PasswordField("本平台密码", [DataRequired("请输入密码。"), Length(max=128, message="密码过长。")])
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(BaseForm):
     """First sign-in without a local account: ask an administrator for one."""
 
     display_name = StringField("姓名或单位名称", [DataRequired("请输入姓名或单位名称。"),
@@ -88,7 +88,7 @@ class ApplyForm(FlaskForm):
     phone = StringField("联系电话", [Optional(), Phone()], filters=[strip_filter])
 
 
-class ActivateForm(FlaskForm):
+class ActivateForm(BaseForm):
     """An administrator opens the applicant's account with a role and region."""
 
     username = StringField("用户名", USERNAME, filters=[strip_filter])
@@ -107,7 +107,7 @@ class ActivateForm(FlaskForm):
         self.role.choices = [SelectChoice(r, roles.LABELS[r]) for r in roles.ALL if r in allowed]
 
 
-class BindExistingForm(FlaskForm):
+class BindExistingForm(BaseForm):
     """An administrator binds the applicant to an account that already exists."""
 
     existing_username = StringField("已有账号的用户名", [DataRequired("请输入用户名。"),

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
+from authlib.oauth2.base import invalid_error_characters
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.oauth_server.service import SCOPES
+from app.site.forms import BaseForm
 from app.validators import NameText, strip_filter
 
 MAX_REDIRECT_URIS = 10
@@ -20,7 +21,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class AppForm(FlaskForm):
+class AppForm(BaseForm):
     name = StringField("应用名称", [DataRequired("请输入应用名称。"), Length(max=100, message="不能超过 100 个字。"),
                                 NameText()], filters=[strip_filter], description="用户在授权页上看到的名称。")
     redirect_uris = TextAreaField(
@@ -46,7 +47,11 @@ class AppForm(FlaskForm):
             if parts.scheme not in {"http", "https"} or not parts.netloc or parts.fragment or "#" in uri \
                     or len(uri) > 500 or any(c.isspace() for c in uri):
                 raise ValidationError(f"回调地址“{uri[:100]}”无效：须为以 http:// 或 https:// 开头的完整网址，不含 #。")
+            if invalid_error_characters(uri):
+                # An OAuth2 parameter is ASCII; the authorization endpoint refuses anything else.
+                raise ValidationError(f"回调地址“{uri[:100]}”含有不允许的字符：中文域名请写成 xn-- 形式，"
+                                      "路径中的中文等字符请使用百分号编码，且不能含双引号或反斜杠。")
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(BaseForm):
     """Only the CSRF token: the decision is the button pressed."""

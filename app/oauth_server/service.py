@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
 from authlib.oauth2.rfc6750 import BearerTokenValidator
@@ -191,8 +192,22 @@ class PublicRequest(FlaskOAuth2Request):
         self.payload = FlaskOAuth2Payload(req)
 
 
+# Parameters Authlib quotes in its error descriptions. RFC 6749 (4.1.2.1) allows only printable ASCII
+# without " and \ there, and Authlib raises ValueError (a 500) rather than describe, say,
+# response_type=名. Such a value is no valid OAuth2 parameter anyway: refused with a fixed description.
+QUOTED_PARAMS = ("response_type", "redirect_uri", "grant_type", "client_id", "scope", "code_challenge_method",
+                 "response_mode", "token_type_hint")
+
+
+def check_quoted_params(values) -> None:
+    for name in QUOTED_PARAMS:
+        if any(invalid_error_characters(value) for value in values.getlist(name)):
+            raise InvalidRequestError(f"The '{name}' parameter holds characters it cannot hold.")
+
+
 class Server(AuthorizationServer):
     def create_oauth2_request(self, _request=None):
+        check_quoted_params(request.values)
         return PublicRequest(request)
 
 

@@ -30,7 +30,9 @@ from app.review.models import (
 )
 from app.site.dates import day_start
 from app.site.htmx import answer, render, wants_fragment
+from app.site.ids import parse_ids
 from app.site.listargs import DATE, TEXT, codes_of, list_args
+from app.site.text import clean_text
 
 # ---------------------------------------------------------------------------------------- shared context
 
@@ -155,7 +157,7 @@ def _decided_fragment(sub: Submission, message: str, category: str, **extra: obj
 def decide(submission_id: int) -> ResponseReturnValue:
     """通过 / 退回修改 / 驳回: the decided row updates in place, the counters follow (htmx)."""
     sub = _submission_or_404(submission_id)
-    decision, reason = request.form.get("decision", ""), request.form.get("reason", "")
+    decision, reason = request.form.get("decision", ""), clean_text(request.form.get("reason", ""))
     session = get_session()
     try:
         sub = review.decide(session, submission_id, user=current_user._get_current_object(), decision=decision,
@@ -186,10 +188,7 @@ def review_label(sub: Submission) -> str:
 
 def _ids() -> list[int]:
     """The selected submission ids; a field may also carry a comma-separated list (scripts, the bench)."""
-    out = []
-    for value in request.form.getlist("ids"):
-        out += [int(v) for v in value.split(",") if v.strip().isdigit()]
-    return out
+    return parse_ids(request.form.getlist("ids"), separator=",")
 
 
 @bp.post("/bulk")

@@ -9,24 +9,24 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
-from wtforms import FieldList, Form, FormField
+from wtforms import FieldList, FormField
 
 from app.dicts.fields import RegionField, SceneField
+from app.site.forms import BaseForm, RowForm
 from app.spec.fields import submitting
 
 NOT_ON_WIRE = {"csrf_token", "submit"}
 
 
-class SpecRow(Form):
+class SpecRow(RowForm):
     """A nested object of a spec table (one row of a List<object>); CSRF lives on the outer form."""
 
     def to_wire(self) -> dict:
         return wire_of(self)
 
 
-class SpecForm(FlaskForm):
+class SpecForm(BaseForm):
     """A spec table: field names are the spec's attribute names, in the spec's order."""
 
     def validate_for(self, *, submit: bool) -> bool:
