@@ -19,7 +19,7 @@ from app.db import write
 from app.docking import client, clock, protocol
 from app.docking.batches import Built
 from app.docking.items import docking_state, fail, owned, release, retry_later, set_state
-from app.docking.lease import Claim, quota_reopens
+from app.docking.lease import Claim, quota_reopens, reschedule_due
 from app.docking.models import (
     ADDED,
     B_OK,
@@ -126,7 +126,7 @@ def _ok(f: Finishing) -> list[OutboxItem]:
             f.report.failed += 1
         else:
             item.state, item.result, item.code, item.finished_at = SENT, result, answer.code, f.now
-            item.message, item.lease_owner, item.lease_until = None, None, None
+            item.message, item.lease_owner, item.lease_until = reason, None, None  # reason: inferred or None
             f.report.added += result == ADDED
             f.report.updated += result == UPDATED
     f.row.outcome = B_OK
@@ -162,6 +162,9 @@ def _window(f: Finishing) -> list[OutboxItem]:
     reopen = window.next_open(window.closes_at(f.now)) if window.contains(f.now) else window.next_open(f.now)
     for item in f.items:
         release(item, reopen)
+    # The upper platform's window is closed for every library: the items of the others wait as well, so
+    # neither this pass nor the next poll spends a call of the weekly count on a certain 89503.
+    reschedule_due(f.session, f.now, reopen)
     f.row.outcome = B_RESCHEDULED
     return []
 
