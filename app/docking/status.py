@@ -60,7 +60,7 @@ def current(session: Session, conf: DockingConfig, *, region_prefix: str = "", b
     counts = item_counts(region_prefix=region_prefix, session=session)
     state = get_state(session=session)
     week = protocol.iso_week(now)
-    calls = calls_in_week(week, session=session)
+    calls = calls_in_week(week, upper=conf.upper_id, session=session)
     if state is not None and state.quota_used_week == week:
         calls = max(calls, conf.weekly_quota)
     last = list(session.exec(batches_query(region_prefix=region_prefix).limit(batches)))
