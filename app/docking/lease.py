@@ -156,7 +156,8 @@ def reserve_again(session: Session, conf: DockingConfig, batch: Claim, *, owner:
         week = protocol.iso_week(now)
         if _quota_spent(session, conf, docking_state(session), week):
             return None
-        row = PushBatch(library=batch.library, week=week, upper=conf.upper_id, owner=owner, started_at=now, outcome=B_SENDING)
+        row = PushBatch(library=batch.library, week=week, upper=conf.upper_id, owner=owner, started_at=now,
+                        outcome=B_SENDING)
         session.add(row)
         session.flush()
         assert row.id is not None
