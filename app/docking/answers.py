@@ -256,6 +256,8 @@ def finish(session: Session, conf: DockingConfig, batch: Claim, built: Built, ou
         for item in items:
             item.batch_id = batch.batch_id
         _write_row(f)
+        # 最近的错误 is the latest state: an accepted call clears it, any other answer replaces it.
+        f.state.last_error, f.state.last_error_at = ("", None) if kind == "ok" else (message[:2000], now)
     return report
 
 

@@ -146,6 +146,14 @@ def load_config(session: Session) -> DockingConfig:
         batch_max_records=int(cfg["DOCKING_BATCH_MAX_RECORDS"]), **text, **numbers)
 
 
+def secret_sources(row: DockingSetting | None) -> dict[str, str]:
+    """Where the client secret and the SM4 key in use come from, for the settings page: "page" (saved
+    here, sealed), "env" (SMEDT_DOCKING_* or instance/config.toml only) or "" (nowhere)."""
+    cfg = current_app.config
+    return {"client_secret": "page" if row and row.client_secret_enc else "env" if cfg["DOCKING_CLIENT_SECRET"] else "",
+            "sm4_key": "page" if row and row.sm4_key_enc else "env" if cfg["DOCKING_SM4_KEY"] else ""}
+
+
 def env_defaults() -> dict[str, str]:
     """What an empty settings-page field falls back to (shown as placeholders; secrets never)."""
     cfg = current_app.config
