@@ -136,8 +136,10 @@ def _ok(f: Finishing) -> list[OutboxItem]:
 def _quota(f: Finishing) -> list[OutboxItem]:
     """89501: no more calls this week; the batch waits for next week's window."""
     f.state.quota_used_week = f.batch.week
+    reopens = quota_reopens(f.conf, f.now)
     for item in f.items:
-        release(item, quota_reopens(f.conf, f.now))
+        release(item, reopens)
+    reschedule_due(f.session, f.now, reopens)  # every library waits: the week's calls are spent
     f.row.outcome = B_RESCHEDULED
     return []
 
