@@ -22,7 +22,8 @@ def problems(lib: Library, payload: dict[str, Any]) -> list[str]:
     from app.hub.intake import first_error  # the hub's wording of a form's first error
 
     found = [p.message for p in check(library_shape(lib.form), payload)]
-    form: Any = lib.form.from_wire(payload)
+    form_class: Any = lib.form
+    form = form_class.from_wire(payload)
     with trusted_stored_files():  # its files were checked when it was approved; only their presence counts
         valid = form.validate_for(submit=True)
     if not valid:
