@@ -27,6 +27,8 @@ NONE, ADDED, UPDATED = "none", "added", "updated"
 STATE_LABELS = {NONE: "未推送", QUEUED: "排队中", ADDED: "已推送（新增）", UPDATED: "已推送（更新）",
                 FAILED: "推送失败"}
 STATE_BADGES = {NONE: "", QUEUED: "warn", ADDED: "ok", UPDATED: "ok", FAILED: "bad"}
+# The reason an added / updated state carries when the answer did not say which it was (docking.results).
+INFERRED = "上级平台的应答未逐条说明新增或更新，此结果按应答的计数推断"
 
 # Batch outcomes
 B_SENDING, B_OK, B_RETRY, B_SPLIT, B_RESCHEDULED, B_UNAUTHORIZED, B_REFUSED = (
@@ -169,7 +171,7 @@ class PushState(SQLModel, table=True):
     @property
     def label(self) -> str:
         label = STATE_LABELS.get(self.state, self.state)
-        if self.state in (ADDED, UPDATED) and self.reason:  # the answer did not say which: inferred
+        if self.state in (ADDED, UPDATED) and self.reason == INFERRED:  # the answer did not say which
             return label[:-1] + "，推断）"
         return label
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.docking import protocol
-from app.docking.models import ADDED, FAILED, UPDATED
+from app.docking.models import ADDED, FAILED, INFERRED, UPDATED
 
 Result = tuple[str, str | None]  # (added | updated | failed, reason)
 VERDICTS = {"add": ADDED, "update": UPDATED}
@@ -38,9 +38,6 @@ def _succeeded(items: list[tuple[str, str, bool]], body: dict[str, Any]) -> list
     # The spec names failed records by entity name; a key there counts too.
     failed_names = {str(n) for n in (body.get("faidEntName") or []) if n not in (None, "")}
     return [not (name in failed_names or key in failed_names) for key, name, _ in items]
-
-
-INFERRED = "上级平台的应答未逐条说明新增或更新，此结果按应答的计数推断"
 
 
 def _split_counts(library: str, body: dict[str, Any], succeeded: int) -> tuple[int, int] | None:
