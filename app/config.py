@@ -25,8 +25,9 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SECURE": False,  # set true once the site is served over HTTPS
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "PAGE_SIZE": 20,
-    # How 2.6's two `transResult`s travel (app/archives/wire.py, README): code | object | both.
-    "ARCHIVE_TRANS_RESULT": "code",
+    # How 2.6's two `transResult`s travel (app/archives/wire.py, README): both | code | object. `both` is the
+    # only layout that uses nothing but table 2.6's attribute names.
+    "ARCHIVE_TRANS_RESULT": "both",
     # Who approves each library's submissions (app/review, README): county+city, city or county. A library
     # not named keeps its declared default (Library.review_levels).
     "REVIEW_LEVELS": "",
@@ -81,6 +82,9 @@ DEFAULTS: dict[str, object] = {
     "HUB_GRANT_TYPE": "client_credentials",  # refresh_token is accepted as well
     "HUB_SCOPE": "all",
     "HUB_TOKEN_SECONDS": 7200,
+    # HTTP status of a token error (40001–40004): "200" (the code in the body, as the spec's examples imply)
+    # or "4xx" (400 / 401 / 403 beside the same body).
+    "HUB_TOKEN_ERROR_STATUS": "200",
     "HUB_AUTH_MODE": "ecb",
     "HUB_AUTH_PADDING": "pkcs7",
     "HUB_AUTH_ENCODING": "utf-8",

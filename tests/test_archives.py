@@ -262,6 +262,7 @@ def test_the_archive_list_and_the_pilot_record_link_to_the_archive(app, client, 
 
 
 def test_wire_json_is_exactly_the_stored_payload_in_code_mode(app, client, login_as, world):
+    app.config["ARCHIVE_TRANS_RESULT"] = "code"  # an explicit option (the default is both)
     login_as(roles.CITY_ADMIN, "410700")
     record_id = _store(app, full(), world, submit=True)  # world is a city administrator: formal at once
     response = client.get(f"/lib/archives/{record_id}/wire?download=1")

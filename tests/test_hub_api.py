@@ -57,14 +57,15 @@ def test_a_token_is_issued_from_form_json_or_query(hub, how):
 
 
 def test_token_errors_40001_to_40004(hub):
-    assert_spec_error(hub.lower.token(client_secret="wrong"), 401, protocol.KEY_WRONG)
-    assert_spec_error(hub.lower.token(grant_type="password"), 400, protocol.GRANT_TYPE_WRONG)
-    assert_spec_error(hub.lower.token(grant_type=""), 400, protocol.GRANT_TYPE_WRONG)
-    assert_spec_error(hub.lower.token(username="dock-nobody"), 401, protocol.AUTH_FAILED)
-    assert_spec_error(hub.lower.token(client_id="someone-else"), 401, protocol.AUTH_FAILED)
-    assert_spec_error(hub.lower.token(scope="read"), 401, protocol.AUTH_FAILED)
+    # Sent with HTTP 200 and the spec's code in the body (HUB_TOKEN_ERROR_STATUS, default "200").
+    assert_spec_error(hub.lower.token(client_secret="wrong"), 200, protocol.KEY_WRONG)
+    assert_spec_error(hub.lower.token(grant_type="password"), 200, protocol.GRANT_TYPE_WRONG)
+    assert_spec_error(hub.lower.token(grant_type=""), 200, protocol.GRANT_TYPE_WRONG)
+    assert_spec_error(hub.lower.token(username="dock-nobody"), 200, protocol.ACCOUNT_UNAVAILABLE)
+    assert_spec_error(hub.lower.token(client_id="someone-else"), 200, protocol.AUTH_FAILED)
+    assert_spec_error(hub.lower.token(scope="read"), 200, protocol.AUTH_FAILED)
     hub.run(lambda s: service.set_enabled(s, s.get(DockedPlatform, hub.platform_id), actor=hub.admin, enabled=False))
-    assert_spec_error(hub.lower.token(), 403, protocol.ACCOUNT_UNAVAILABLE)
+    assert_spec_error(hub.lower.token(), 200, protocol.ACCOUNT_UNAVAILABLE)
     # The platform's call log names each real reason.
     reasons = [c.reason for c in hub.calls() if c.endpoint == "token"]
     assert "客户端密钥错误" in reasons and "平台已停用" in reasons
@@ -78,9 +79,9 @@ def test_refresh_rotates_the_pair(hub):
     second = refreshed.json()
     assert second["access_token"] != first["access_token"] and second["refresh_token"] != first["refresh_token"]
     # A refresh token works once; the pair it belonged to stops working.
-    assert_spec_error(hub.lower.token(grant_type="refresh_token", refresh_token=first["refresh_token"]), 401,
+    assert_spec_error(hub.lower.token(grant_type="refresh_token", refresh_token=first["refresh_token"]), 200,
                       protocol.AUTH_FAILED)
-    assert_spec_error(hub.lower.token(grant_type="refresh_token", refresh_token="made-up"), 401, protocol.AUTH_FAILED)
+    assert_spec_error(hub.lower.token(grant_type="refresh_token", refresh_token="made-up"), 200, protocol.AUTH_FAILED)
     assert_spec_error(hub.lower.push("providers", [], token=first["access_token"]), 403, protocol.UNAUTHORIZED)
     assert hub.lower.push("providers", [], token=second["access_token"]).status_code == 200
 
@@ -155,7 +156,7 @@ def test_expired_revoked_rotated_foreign_token_and_ip_are_refused(hub, make_user
     # Rotation: the old token and the old key stop working, the new configuration works.
     creds = hub.run(lambda s: service.rotate(s, s.get(DockedPlatform, hub.platform_id), actor=hub.admin))
     assert_spec_error(lower.push("pilots", [], token=token), 403, protocol.UNAUTHORIZED)
-    assert_spec_error(lower.token(), 401, protocol.AUTH_FAILED)  # the old client_id is gone
+    assert_spec_error(lower.token(), 200, protocol.AUTH_FAILED)  # the old client_id is gone
     fresh = Lower(creds.config_text)
     assert fresh.cfg["username"] == lower.cfg["username"] and fresh.cfg["clientId"] != lower.cfg["clientId"]
     # A token revoked by rotation, sent in a header with the new key, is told apart in the log.

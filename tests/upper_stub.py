@@ -66,6 +66,154 @@ SPEC_KEYS = {"providers": ("unifiedCreditCode",), "products": ("companyName", "s
              "archives": ("creditCode",)}
 
 
+# ---- strict mode: each record checked against the spec's tables, written down here from the spec ----------
+# Types: i INT, n Double/BigDecimal, d Date (YYYY-MM-DD), sN VARCHAR(N), t TEXT, f file content (Base64),
+# o:T an object of table T, l:T a list of objects of table T. Y marks 单次逻辑校验 = Y (top level only).
+_DIMS = {name: "s1000" for name in ("innovationDimension", "marketDimension", "upgradeDimension", "reduceDimension",
+                                    "synergiaDimension", "greenDimension", "safeDimension", "otherDimension")}
+STRICT_TABLES: dict[str, dict[str, str]] = {
+    "providers": {"serviceName": "s255", "unifiedCreditCode": "s255", "contactPerson": "s50", "contactPhone": "s50",
+                  "provinceCode": "s50", "cityCode": "s50", "address": "s100", "serviceType": "i"},
+    "products": {"softwareName": "s255", "companyName": "s255", "depTypeCode": "s255", "buyMethodCode": "s255",
+                 "sofDes": "t", "sofInfoDes": "s2000", "releaseType": "i", "releaseDate": "d", "priceRangeMax": "n",
+                 "priceRangeMin": "n", "fileList": "l:uploadFile", "useSceneList": "l:useScene"},
+    "pilots": {"companyName": "s255", "creditCode": "s255", "provinceCode": "s50", "cityCode": "s50",
+               "registAddress": "s255", "industryName": "s50", "industrySegments": "s100"},
+    "targets": {"industryName": "s50", "subIndustryId": "s50", "practiceRegion": "s255", "regulateUpEntTotal": "i",
+                "regulateUnderEntTotal": "i", "regulateUnderIndustryTotal": "n", "regulateUpIndustryTotal": "n",
+                "regulateUpReformEnt": "i", "regulateUnderReformEnt": "i", "serviceSelectTotal": "i",
+                "reformInnovateEntTotal": "i", "cloudEntTotal": "i", "solution": "i", "digitWorkshop": "i",
+                "OtherSituations": "s1000", "cycleNumber": "i", "cycleStatus": "i",
+                "performanceCycleList": "l:performanceCycle"},
+    "archives": {"companyName": "s255", "creditCode": "s255", "registAddress": "s255", "industryName": "s100",
+                 "industrySegments": "s100", "companyNature": "s255", "companyNatureLabel": "s255",
+                 "companyScale": "s255", "companyScaleLabel": "s255", "highQualitySme": "s255",
+                 "highQualitySmeLabel": "s255", "contactPerson": "s255", "contactPhone": "s255",
+                 "baseSituation": "s255", "productType": "s255", "productTypeName": "s255", "transResult": "i",
+                 "companyScaleRange": "s255", "companyScaleRangeLabel": "s255", "baseTypeName": "s255",
+                 "baseType": "s255", "businessInfo": "o:businessInfo", "transNeeds": "l:transNeed",
+                 "transInfo": "o:transInfo", "evaluation": "o:evaluation", "contractInfo": "o:uploadFile",
+                 "fileList": "l:uploadFile"},
+    # nested tables
+    "uploadFile": {"fileType": "i", "fileName": "s255", "file": "f", "fileSize": "s50", "fileCategory": "s50"},
+    "useScene": {"desc": "s2000", "subdivideIndustry": "s100", "itemName": "s100", "industryName": "s100"},
+    "performanceCycle": {"cycleStartTime": "d", "cycleEndTime": "d", "regulateUpEnt": "i", "regulateUnderEnt": "i",
+                         "reformInnovateEnt": "i", "digitWorkshop": "i", "solution": "i", "serviceSelect": "i",
+                         "cloudEnt": "i"},
+    "businessInfo": {"year": "s50", "operateIncome": "n", "perOperateIncome": "n", "profit": "n",
+                     "digitalInvestment": "n"},
+    "transNeed": {"sceneDesc": "s1000", "problemNeed": "s1000", "useScenes": "s500"},
+    "transInfo": {"degitalLevel": "s50", "degitalLevelName": "s50", "totalTransCost": "n", **_DIMS,
+                  "transMaps": "l:transMap"},
+    "transMap": {"transContentDesc": "t", "transStartTime": "d", "transEndTime": "d", "transCosts": "n",
+                 "publicCloud": "s255", "privateCloud": "s255", "mixedCloud": "s255", "noneCloud": "s255",
+                 "ServiceProviderName": "s255", "productName": "s255", "linkTransNeeds": "l:transNeed"},
+    "transResultAfter": {"degitalLevel": "s50", "digitalLevelName": "s50", **_DIMS, "ProductList": "l:productEva"},
+    "productEva": {"providerName": "s255", "productName": "s255", "evaluationStar": "i", "evaluationInfo": "s255",
+                   "providerStar": "i", "providerInfo": "s255", "behaviourStar": "i", "behaviourInfo": "s255",
+                   "afterSalesStar": "i", "afterSalesInfo": "s255"},
+    "evaluation": {"hadExpanded": "i", "hadPassed": "i", "failureReason": "s500", "awardFunds": "n",
+                   "asATemplate": "i", "asTemplateReason": "s500", "fundsAllocated": "n"},
+}
+REQUIRED = {lib: set(STRICT_TABLES[lib]) for lib in ("providers", "products", "pilots", "archives")}
+REQUIRED["targets"] = set(STRICT_TABLES["targets"]) - {"cycleNumber", "cycleStatus", "performanceCycleList"}
+REQUIRED["archives"] -= {"businessInfo", "transNeeds", "transInfo", "evaluation", "contractInfo", "fileList"}
+_STARS = {1, 2, 3, 4, 5}
+_LEVELS = {"level_one", "level_two", "level_three", "level_four", "none_level"}
+_INDUSTRIES = {"通用设备制造业", "专用设备制造业", "汽车制造业", "铁路、船舶、航空航天和其他运输设备制造业", "轻工纺织业",
+               "石油、煤炭及其他燃料加工业", "化学原料和化学制品制造业", "医药制造业", "化学纤维制造业", "非金属矿物制品业",
+               "黑色金属冶炼和压延加工业", "有色金属冶炼和压延加工业", "金属制品业", "电气机械和器材制造业",
+               "计算机、通信和其他电子设备制造业", "仪器仪表制造业"}
+CODES: dict[tuple[str, str], set] = {
+    ("providers", "serviceType"): {1, 2, 3},
+    ("products", "depTypeCode"): {"PC", "C_S", "B_S", "OFFLINE_DEPLOYMENT", "CLUSTER_DEPLOYMENT",
+                                  "MICROSERVICE_DEPLOYMENT", "CONTAINERIZED_DEPLOYMENT", "MIXED_DEPLOYMENT",
+                                  "EDGE_COMPUT_DEPLOYMENT", "CLOUD_NATIVE_DEPLOYMENT", "Deployment_other"},
+    ("products", "buyMethodCode"): {"disposable", "purchase", "subscribe", "month_bill", "year_bill", "demand_bill",
+                                    "Pay_other"},
+    ("products", "releaseType"): {1, 2, 3, 4, 5},
+    ("uploadFile", "fileType"): {1, 2, 3, 4, 5, 6},
+    ("uploadFile", "fileCategory"): {"txt", "jpg", "jpeg", "png", "pdf", "doc", "docx", "xls", "xlsx"},
+    ("useScene", "industryName"): _INDUSTRIES,
+    ("pilots", "industryName"): _INDUSTRIES,
+    ("archives", "industryName"): _INDUSTRIES,
+    ("archives", "companyNature"): {"state_owned_enterprise", "collective_enterprise",
+                                    "joint_stock_cooperative_enterprise", "joint_venture",
+                                    "limited_liability_company", "joint_stock_company"},
+    ("archives", "companyScale"): {"ent_scale_medium", "ent_scale_small", "ent_scale_micro"},
+    ("archives", "highQualitySme"): {"Innovative", "mastery", "littleGiant", "Individual Champion", "nothing"},
+    ("archives", "companyScaleRange"): {"scale_below", "scale_above"},
+    ("archives", "transResult"): {0, 1, 2},
+    ("transInfo", "degitalLevel"): _LEVELS,
+    ("transResultAfter", "degitalLevel"): _LEVELS,
+    **{("productEva", name): _STARS for name in ("evaluationStar", "providerStar", "behaviourStar", "afterSalesStar")},
+}
+
+
+class _Obj(dict):
+    """A parsed JSON object that also keeps its members in order, repeated names included."""
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        self.pairs = pairs
+
+
+def _type_problem(kind: str, value) -> str | None:
+    if value is None:
+        return None
+    if kind == "i":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "n":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif kind == "d":
+        ok = isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
+    elif kind in ("t", "f") or kind.startswith("s"):
+        ok = isinstance(value, str)
+        if ok and kind.startswith("s") and len(value) > int(kind[1:]):
+            return f"超过 {kind[1:]} 个字符"
+    elif kind.startswith("o:"):
+        ok = isinstance(value, dict)
+    else:
+        ok = isinstance(value, list)
+    return None if ok else f"类型错误（{type(value).__name__}）"
+
+
+def strict_problems(table: str, obj, *, top: bool = False) -> list[str]:
+    """Why a strict national platform refuses this object of `table`: unknown or repeated attributes, wrong
+    types, lengths or codes, an empty Y attribute. 2.6's two transResults are told apart by their order
+    (INT first) and type, as the table lists them."""
+    if not isinstance(obj, dict):
+        return [f"{table} 应为对象"]
+    pairs = obj.pairs if isinstance(obj, _Obj) else list(obj.items())
+    columns, out, seen = STRICT_TABLES[table], [], set()
+    for name, value in pairs:
+        kind = columns.get(name)
+        if table == "archives" and name == "transResult" and isinstance(value, dict):
+            kind, name = "o:transResultAfter", "transResult(改造后)"
+        if kind is None:
+            out.append(f"未知属性 {name}")
+            continue
+        if name in seen:
+            out.append(f"属性 {name} 重复")
+        seen.add(name)
+        problem = _type_problem(kind, value)
+        if problem:
+            out.append(f"{name}：{problem}")
+            continue
+        codes = CODES.get((table, name))
+        if codes is not None and value not in (None, "") and value not in codes:
+            out.append(f"{name}：代码 {value!r} 不在规范的字典中")
+        if kind.startswith("o:") and value is not None:
+            out += [f"{name}.{p}" for p in strict_problems(kind[2:], value)]
+        elif kind.startswith("l:") and value is not None:
+            for n, row in enumerate(value):
+                out += [f"{name}[{n}].{p}" for p in strict_problems(kind[2:], row)]
+    if top:
+        out += [f"缺少必填属性 {name}" for name in sorted(REQUIRED[table])
+                if dict(pairs).get(name) in (None, "", [])]
+    return out
+
+
 def _key_of(library: str, obj: dict) -> str:
     return "/".join(str(obj.get(name) or "").strip() for name in SPEC_KEYS[library])
 
@@ -106,6 +254,7 @@ class UpperStub:
     max_bytes: int | None = None
     disabled: bool = False  # answers 40004 to token requests
     keep_raw: bool = False  # keep each body's bytes (small tests only)
+    strict: bool = False  # check each record against STRICT_TABLES; a record that fails is refused alone
 
     def __post_init__(self):
         self.lock = threading.Lock()
@@ -113,6 +262,7 @@ class UpperStub:
         self.uploads: list[Upload] = []
         self.token_requests: list[dict] = []
         self.fail_names: set[str] = set()
+        self.refusals: list[tuple[str, str, list[str]]] = []  # strict mode: (library, key, problems)
         self.known: dict[str, set[str]] = {key: set() for key in SPEC_PATHS}
         self.tokens: dict[str, float] = {}
         self.refresh_tokens: set[str] = set()
@@ -247,10 +397,10 @@ class UpperStub:
             if request.mimetype != "application/json":
                 return self._answer(library, raw, auth, [], "400", "Content-Type 必须是 application/json")
             try:
-                objects = json.loads(raw.decode("utf-8"))
+                objects = json.loads(raw.decode("utf-8"), object_pairs_hook=_Obj if self.strict else None)
             except (UnicodeDecodeError, ValueError):
                 return self._answer(library, raw, auth, [], "400", "请求体不是 JSON")
-            problem = _check(library, objects)
+            problem = _check(library, objects, strict=self.strict)
             if problem:
                 return self._answer(library, raw, auth, objects if isinstance(objects, list) else [], "400", problem)
             return self._accept(library, raw, auth, objects)
@@ -278,7 +428,13 @@ class UpperStub:
         with self.lock:
             for index, obj in enumerate(objects):
                 key, name = _key_of(library, obj), _name_of(library, obj)
-                if name in self.fail_names:
+                refused = strict_problems(library, obj, top=True) if self.strict else []
+                if refused:
+                    self.refusals.append((library, key, refused))
+                    failed.append(name)
+                    results.append({"index": index, "key": key, "entName": name, "result": "fail",
+                                    "reason": "；".join(refused[:5])})
+                elif name in self.fail_names:
                     failed.append(name)
                     results.append({"index": index, "key": key, "entName": name, "result": "fail",
                                     "reason": "统一社会信用代码校验未通过"})
@@ -294,14 +450,15 @@ class UpperStub:
                                             results=results if self.result_list else None))
 
 
-def _check(library: str, objects) -> str | None:
-    """Why a body is not what the spec's path takes, or None."""
+def _check(library: str, objects, *, strict: bool = False) -> str | None:
+    """Why a body is not what the spec's path takes, or None. In strict mode the names are checked per
+    record (strict_problems), so the loose names below are not applied."""
     if not isinstance(objects, list) or not objects:
         return "请求体必须是非空的 JSON 数组"
     for obj in objects:
         if not isinstance(obj, dict):
             return "数组元素必须是对象"
-        unknown = set(obj) - SPEC_NAMES[library]
+        unknown = set() if strict else set(obj) - SPEC_NAMES[library]
         if unknown:
             return "含有规范之外的属性：" + "、".join(sorted(unknown))
         if not _key_of(library, obj).strip("/"):

@@ -5,12 +5,13 @@ the Object 数字化改造成效（改造后）. One JSON object cannot carry bo
 keeps, and how the national platform reads them is not documented. The stored payload keeps them apart
 (`transResult` and `transResultAfter`); the setting ARCHIVE_TRANS_RESULT chooses how they travel:
 
-- ``code`` (default): `transResult` is the INT, and the object travels as `transResultAfter`. The INT is
-  the required attribute; a platform that checks it refuses a record without it, while an attribute it
-  does not know is at worst ignored.
-- ``object``: `transResult` is the object, and the INT travels as `transResultCode`.
-- ``both``: both under `transResult`, the INT first, in the spec's order. Common Java parsers (Jackson,
-  fastjson) then keep the object, the last one.
+- ``both`` (default): both under `transResult`, the INT first, in the spec's order. It is the only layout
+  that uses nothing but table 2.6's attribute names, so a receiver that refuses unknown attributes accepts
+  it. Its risk: a parser that keeps one value per key (Jackson, fastjson: the last) sees only the object.
+- ``code``: `transResult` is the INT, and the object travels as `transResultAfter`, which is not an
+  attribute of table 2.6: a strict receiver refuses the record ("unknown attribute").
+- ``object``: `transResult` is the object, and the INT travels as `transResultCode`, not an attribute of
+  table 2.6 either.
 
 Reading (`loads`, `canonical`) accepts all three, so a lower platform may use any of them.
 """
@@ -20,9 +21,9 @@ import json
 
 from flask import current_app
 
-MODES = {"code": "transResult 传改造结果（整数），改造后成效对象以 transResultAfter 传送",
-         "object": "transResult 传改造后成效对象，改造结果（整数）以 transResultCode 传送",
-         "both": "两个 transResult 依规范顺序同时传送（整数在前、对象在后）"}
+MODES = {"both": "两个 transResult 依规范顺序同时传送（整数在前、对象在后）",
+         "code": "transResult 传改造结果（整数），改造后成效对象以 transResultAfter 传送",
+         "object": "transResult 传改造后成效对象，改造结果（整数）以 transResultCode 传送"}
 AFTER_KEY, CODE_KEY = "transResultAfter", "transResultCode"
 
 

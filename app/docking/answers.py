@@ -19,7 +19,7 @@ from app.db import write
 from app.docking import client, clock, protocol
 from app.docking.batches import Built
 from app.docking.items import docking_state, fail, owned, release, retry_later, set_state
-from app.docking.lease import Claim, quota_reopens
+from app.docking.lease import Claim, quota_reopens, reschedule_due
 from app.docking.models import (
     ADDED,
     B_OK,
@@ -126,7 +126,7 @@ def _ok(f: Finishing) -> list[OutboxItem]:
             f.report.failed += 1
         else:
             item.state, item.result, item.code, item.finished_at = SENT, result, answer.code, f.now
-            item.message, item.lease_owner, item.lease_until = None, None, None
+            item.message, item.lease_owner, item.lease_until = reason, None, None  # reason: inferred or None
             f.report.added += result == ADDED
             f.report.updated += result == UPDATED
     f.row.outcome = B_OK
@@ -136,8 +136,10 @@ def _ok(f: Finishing) -> list[OutboxItem]:
 def _quota(f: Finishing) -> list[OutboxItem]:
     """89501: no more calls this week; the batch waits for next week's window."""
     f.state.quota_used_week = f.batch.week
+    reopens = quota_reopens(f.conf, f.now)
     for item in f.items:
-        release(item, quota_reopens(f.conf, f.now))
+        release(item, reopens)
+    reschedule_due(f.session, f.now, reopens)  # every library waits: the week's calls are spent
     f.row.outcome = B_RESCHEDULED
     return []
 
@@ -162,6 +164,9 @@ def _window(f: Finishing) -> list[OutboxItem]:
     reopen = window.next_open(window.closes_at(f.now)) if window.contains(f.now) else window.next_open(f.now)
     for item in f.items:
         release(item, reopen)
+    # The upper platform's window is closed for every library: the items of the others wait as well, so
+    # neither this pass nor the next poll spends a call of the weekly count on a certain 89503.
+    reschedule_due(f.session, f.now, reopen)
     f.row.outcome = B_RESCHEDULED
     return []
 
@@ -253,6 +258,8 @@ def finish(session: Session, conf: DockingConfig, batch: Claim, built: Built, ou
         for item in items:
             item.batch_id = batch.batch_id
         _write_row(f)
+        # 最近的错误 is the latest state: an accepted call clears it, any other answer replaces it.
+        f.state.last_error, f.state.last_error_at = ("", None) if kind == "ok" else (message[:2000], now)
     return report
 
 

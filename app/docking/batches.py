@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.db import write
-from app.docking import clock
+from app.docking import clock, preflight
 from app.docking.items import chunks, fail, owned, release, set_state
 from app.docking.lease import Claim
 from app.docking.models import OutboxItem, PushBatch
@@ -81,6 +81,10 @@ def _place(session: Session, lib: Library, item: OutboxItem, rec: Any, body: _Bo
     formal = lib.formal_json(rec) if rec is not None else None
     if formal is None:
         out.refused[item.id] = "记录已不存在或尚未入库，无法推送。"
+        return
+    held = preflight.reason(lib, rec.formal)
+    if held:  # a strict upper platform would refuse it: held back, without spending a call
+        out.refused[item.id] = held
         return
     data = encode(embed(formal, session=session))
     refused = body.too_large(data)

@@ -93,7 +93,7 @@ def retry_later(items: Iterable[OutboxItem], now: datetime, message: str, *, max
 
 def _mirror(state: PushState, item: OutboxItem, now: datetime) -> None:
     if item.state == SENT:
-        state.last_success, state.pushed_at, state.reason = item.result, now, None
+        state.last_success, state.pushed_at, state.reason = item.result, now, item.message  # inferred, or None
         state.state = item.result or state.state
     elif item.state in (FAILED, DEAD):
         state.state, state.reason = FAILED, item.message

@@ -57,7 +57,7 @@ def _not_leased(now: datetime) -> ColumnElement[bool]:
     return or_(col(OutboxItem.lease_until).is_(None), col(OutboxItem.lease_until) < now)
 
 
-def _reschedule_due(session: Session, now: datetime, until: datetime) -> None:
+def reschedule_due(session: Session, now: datetime, until: datetime) -> None:
     session.execute(update(OutboxItem).where(col(OutboxItem.state) == QUEUED, col(OutboxItem.next_attempt_at) < until,
                                              _not_leased(now))
                     .values(next_attempt_at=until))
@@ -70,7 +70,8 @@ def quota_reopens(conf: DockingConfig, now: datetime) -> datetime:
 
 def _quota_spent(session: Session, conf: DockingConfig, state: DockingState, week: str) -> bool:
     # 89501 from the upper platform spends the week even if our own count says otherwise.
-    return state.quota_used_week == week or calls_in_week(week, session=session) >= conf.weekly_quota
+    return state.quota_used_week == week or calls_in_week(week, upper=conf.upper_id,
+                                                            session=session) >= conf.weekly_quota
 
 
 def _nothing_due(session: Session) -> Blocked:
@@ -101,7 +102,7 @@ def _closed(session: Session, conf: DockingConfig, state: DockingState, now: dat
         reason, until = "quota", quota_reopens(conf, now)
     else:
         return None
-    _reschedule_due(session, now, until)
+    reschedule_due(session, now, until)
     return Blocked(reason, until)
 
 
@@ -117,7 +118,7 @@ def _lease(session: Session, conf: DockingConfig, state: DockingState, library: 
     session.execute(update(OutboxItem).where(col(OutboxItem.id).in_(ids), col(OutboxItem.state) == QUEUED,
                                              _not_leased(now))
                     .values(lease_owner=owner, lease_until=lease_until))
-    batch = PushBatch(library=library, week=week, owner=owner, started_at=now, outcome=B_SENDING)
+    batch = PushBatch(library=library, week=week, upper=conf.upper_id, owner=owner, started_at=now, outcome=B_SENDING)
     session.add(batch)
     session.flush()
     assert batch.id is not None
@@ -155,7 +156,8 @@ def reserve_again(session: Session, conf: DockingConfig, batch: Claim, *, owner:
         week = protocol.iso_week(now)
         if _quota_spent(session, conf, docking_state(session), week):
             return None
-        row = PushBatch(library=batch.library, week=week, owner=owner, started_at=now, outcome=B_SENDING)
+        row = PushBatch(library=batch.library, week=week, upper=conf.upper_id, owner=owner, started_at=now,
+                        outcome=B_SENDING)
         session.add(row)
         session.flush()
         assert row.id is not None

@@ -27,6 +27,8 @@ NONE, ADDED, UPDATED = "none", "added", "updated"
 STATE_LABELS = {NONE: "未推送", QUEUED: "排队中", ADDED: "已推送（新增）", UPDATED: "已推送（更新）",
                 FAILED: "推送失败"}
 STATE_BADGES = {NONE: "", QUEUED: "warn", ADDED: "ok", UPDATED: "ok", FAILED: "bad"}
+# The reason an added / updated state carries when the answer did not say which it was (docking.results).
+INFERRED = "上级平台的应答未逐条说明新增或更新，此结果按应答的计数推断"
 
 # Batch outcomes
 B_SENDING, B_OK, B_RETRY, B_SPLIT, B_RESCHEDULED, B_UNAUTHORIZED, B_REFUSED = (
@@ -128,6 +130,9 @@ class PushBatch(SQLModel, table=True):
     library: str = Field(max_length=16)
     region_code: str = Field(default="", max_length=12)  # the smallest region holding every item
     week: str = Field(max_length=10)  # ISO week in Asia/Shanghai: the quota period
+    # Which upper platform the call went to (DockingConfig.upper_id): each counts its own weekly quota.
+    # "" for calls made before this was recorded: they count for whichever upper platform is configured.
+    upper: str = Field(default="", max_length=32)
     owner: str = Field(default="", max_length=100)
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
@@ -165,7 +170,10 @@ class PushState(SQLModel, table=True):
 
     @property
     def label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
+        label = STATE_LABELS.get(self.state, self.state)
+        if self.state in (ADDED, UPDATED) and self.reason == INFERRED:  # the answer did not say which
+            return label[:-1] + "，推断）"
+        return label
 
     @property
     def badge(self) -> str:
@@ -206,8 +214,10 @@ def due_query(now: datetime) -> SelectOfScalar[OutboxItem]:
                                     or_(col(OutboxItem.lease_until).is_(None), col(OutboxItem.lease_until) < now))
 
 
-def calls_in_week(week: str, *, session: Session) -> int:
-    return session.exec(select(func.count()).select_from(PushBatch).where(PushBatch.week == week)).one()
+def calls_in_week(week: str, *, upper: str, session: Session) -> int:
+    """Upload calls made to upper platform `upper` in `week` (the weekly quota's count)."""
+    return session.exec(select(func.count()).select_from(PushBatch).where(
+        PushBatch.week == week, col(PushBatch.upper).in_([upper, ""]))).one()
 
 
 def item_counts(*, region_prefix: str, session: Session) -> dict[str, int]:

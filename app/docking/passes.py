@@ -22,6 +22,7 @@ from app.docking.answers import BatchReport, Outcome, classify, finish, message_
 from app.docking.batches import Built, build, release_unsent
 from app.docking.items import owned, release
 from app.docking.lease import Blocked, Claim, claim, owner_id, quota_reopens, reserve_again
+from app.docking.models import next_attempt
 from app.docking.settings import DockingConfig
 
 REASONS = {"idle": "没有待推送的数据", "waiting": "排队的数据尚未到发送时间", "paused": "推送已暂停",
@@ -124,5 +125,10 @@ def run_pass(session: Session, conf: DockingConfig, *, owner: str | None = None,
         summary.add(report)
         if report.outcome in ("transient", "token"):
             break  # the upper platform is failing: wait for the back-off instead of hammering it
-        # quota, window, unauthorized: the next claim sees the rescheduled items, the quota or the pause, and stops
+        if report.outcome in ("quota", "window"):
+            # 89501 / 89503 hold for every library: calling for the next one would spend a call for nothing.
+            summary.blocked = Blocked(report.outcome, next_attempt(region_prefix="", session=session))
+            session.commit()
+            break
+        # unauthorized: the next claim sees the pause and stops
     return summary

@@ -33,6 +33,7 @@ def pause(session: Session, conf: DockingConfig, reason: str, *, link: str = PUS
     if state.paused:
         return
     state.paused, state.paused_reason, state.paused_at = True, reason, clock.now()
+    state.last_error, state.last_error_at = reason, state.paused_at
     notify(session, city_admins(session, conf.region_code), f"推送到上级平台已暂停：{reason}", link)
     audit(session, "docking.paused", actor_name="推送服务", target_type="docking_setting", outcome="failure",
           region_code=conf.region_code, detail={"reason": reason})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.docking import protocol
-from app.docking.models import ADDED, FAILED, UPDATED
+from app.docking.models import ADDED, FAILED, INFERRED, UPDATED
 
 Result = tuple[str, str | None]  # (added | updated | failed, reason)
 VERDICTS = {"add": ADDED, "update": UPDATED}
@@ -40,22 +40,40 @@ def _succeeded(items: list[tuple[str, str, bool]], body: dict[str, Any]) -> list
     return [not (name in failed_names or key in failed_names) for key, name, _ in items]
 
 
-def _all_as(library: str, body: dict[str, Any], succeeded: int) -> str | None:
-    """ADDED / UPDATED when the answer's count covers every record that succeeded; None when neither does."""
-    if not succeeded:
+def _split_counts(library: str, body: dict[str, Any], succeeded: int) -> tuple[int, int] | None:
+    """(added, updated) when the answer's counts cover exactly the records that succeeded, else None."""
+    added, updated = protocol.total(body, "addTotal"), protocol.updated_total(library, body)
+    if added is None and updated is None:
         return None
-    if protocol.total(body, "addTotal") == succeeded:
-        return ADDED
-    if protocol.updated_total(library, body) == succeeded:
-        return UPDATED
-    return None
+    added = succeeded - (updated or 0) if added is None else added
+    updated = succeeded - added if updated is None else updated
+    if added < 0 or updated < 0 or added + updated != succeeded:
+        return None
+    return added, updated
 
 
 def _from_counts(library: str, items: list[tuple[str, str, bool]], body: dict[str, Any]) -> list[Result]:
+    """faidEntName names the failures; the counts decide the rest. When every success is an add (or every
+    one an update) the answer says so. A mix (add 62 / update 2) does not say which record is which: the
+    counts are still kept, records never pushed before taking the adds first, and each such result says
+    it is inferred (INFERRED), as does a result from no usable counts at all."""
     ok = _succeeded(items, body)
-    every = _all_as(library, body, sum(ok))
-    return [(every or (UPDATED if before else ADDED), None) if success else (FAILED, "上级平台校验未通过")
-            for (_key, _name, before), success in zip(items, ok, strict=True)]
+    split = _split_counts(library, body, sum(ok))
+    certain = split is not None and 0 in split
+    adds_left = split[0] if split is not None else None
+    if adds_left is not None:
+        # Never pushed before first, then in request order, until the add count is used up.
+        order = sorted((i for i, good in enumerate(ok) if good), key=lambda i: (items[i][2], i))
+        chosen = set(order[:adds_left])
+    out: list[Result] = []
+    for index, ((_key, _name, before), success) in enumerate(zip(items, ok, strict=True)):
+        if not success:
+            out.append((FAILED, "上级平台校验未通过"))
+        elif adds_left is not None:
+            out.append((ADDED if index in chosen else UPDATED, None if certain else INFERRED))
+        else:
+            out.append((UPDATED if before else ADDED, INFERRED))
+    return out
 
 
 def record_results(library: str, items: list[tuple[str, str, bool]], body: dict[str, Any]) -> list[Result]:
@@ -64,8 +82,8 @@ def record_results(library: str, items: list[tuple[str, str, bool]], body: dict[
 
     The answer's `resultList` (this platform's extension, see protocol.result_body) decides when present.
     Otherwise the spec's fields: a record whose name is in `faidEntName` failed; the others succeeded,
-    as added when `addTotal` covers all of them, as updated when the update count does, else added if the
-    record was never pushed successfully before and updated if it was."""
+    as added when `addTotal` covers all of them, as updated when the update count does; a mix keeps the
+    counts and is marked as inferred (see _from_counts). A success's reason is None, or INFERRED."""
     results = body.get("resultList")
     if isinstance(results, list) and results:
         return _from_result_list(items, results)

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlmodel import Session
+from sqlalchemy import or_, update
+from sqlmodel import Session, col
 
 from app.audit.service import record
 from app.db import utcnow, write
-from app.docking import protocol, sm4
+from app.docking import clock, protocol, sm4
 from app.docking.authheader import AuthLayout
-from app.docking.models import DockingSetting, DockingState, get_setting, get_state
+from app.docking.models import QUEUED, DockingSetting, DockingState, OutboxItem, get_setting, get_state
 from app.docking.protocol import PushWindow
 from app.secretbox import seal, unseal
 
@@ -68,10 +69,20 @@ class DockingConfig:
         return sm4.parse_key(self.sm4_key)
 
     @property
+    def upper_id(self) -> str:
+        """Which upper platform this is (its address and our account there): each has its own weekly count."""
+        return upper_id(self.base_url, self.username)
+
+    @property
     def credentials_digest(self) -> str:
         """Which credentials a cached token belongs to: any change makes it useless."""
         text = "\n".join((self.base_url, self.username, self.client_id, self.client_secret, self.scope))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def upper_id(base_url: str, username: str) -> str:
+    text = f"{base_url.strip().rstrip('/')}\n{username.strip()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def check_startup(cfg: Mapping[str, Any]) -> None:
@@ -135,6 +146,14 @@ def load_config(session: Session) -> DockingConfig:
         batch_max_records=int(cfg["DOCKING_BATCH_MAX_RECORDS"]), **text, **numbers)
 
 
+def secret_sources(row: DockingSetting | None) -> dict[str, str]:
+    """Where the client secret and the SM4 key in use come from, for the settings page: "page" (saved
+    here, sealed), "env" (SMEDT_DOCKING_* or instance/config.toml only) or "" (nowhere)."""
+    cfg = current_app.config
+    return {"client_secret": "page" if row and row.client_secret_enc else "env" if cfg["DOCKING_CLIENT_SECRET"] else "",
+            "sm4_key": "page" if row and row.sm4_key_enc else "env" if cfg["DOCKING_SM4_KEY"] else ""}
+
+
 def env_defaults() -> dict[str, str]:
     """What an empty settings-page field falls back to (shown as placeholders; secrets never)."""
     cfg = current_app.config
@@ -168,6 +187,7 @@ def save_settings(session: Session, *, actor: Any, values: dict, client_secret: 
                   sm4_key: str | None = None, source: str = "page") -> list[str]:
     """Store the settings (the keys of TEXT_FIELDS, LAYOUT_FIELDS and NUMBER_FIELDS); an empty secret
     or key keeps the stored one. Saving resumes a paused push. Returns the names that changed."""
+    before = load_config(session).upper_id
     with write(session):
         row = get_setting(session=session) or DockingSetting()
         changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
@@ -181,10 +201,27 @@ def save_settings(session: Session, *, actor: Any, values: dict, client_secret: 
             changed.append("sm4_key")
         row.updated_at, row.updated_by = utcnow(), getattr(actor, "id", None)
         session.add(row)
+        session.flush()
         resumed = _reset_runtime(session)
+        new_upper = load_config(session).upper_id != before
+        if new_upper:  # another upper platform: its own weekly count (an 89501 of the old one does not hold)
+            _state_row(session).quota_used_week = ""
+        rescheduled = _wake_waiting(session)
         record(session, "docking.settings", actor=actor, actor_name=None if actor else "命令行",
-               target_type="docking_setting", detail={"changed": changed, "source": source, "resumed": resumed})
+               target_type="docking_setting", detail={"changed": changed, "source": source, "resumed": resumed,
+                                                      "new_upper_platform": new_upper, "rescheduled": rescheduled})
     return changed
+
+
+def _wake_waiting(session: Session) -> int:
+    """New settings (a window, a quota, an address): the waiting items were scheduled under the old ones,
+    so each is due now and the next claim places it again under the new ones (window, quota, pause)."""
+    now = clock.now()
+    result = session.execute(update(OutboxItem).where(
+        col(OutboxItem.state) == QUEUED, col(OutboxItem.next_attempt_at) > now,
+        or_(col(OutboxItem.lease_until).is_(None), col(OutboxItem.lease_until) < now))
+        .values(next_attempt_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def import_config(session: Session, *, actor: Any, text: str | bytes) -> list[str]:

@@ -43,6 +43,7 @@ class Status:
     configured: bool
     missing: list[str]
     last_error: str
+    last_error_at: datetime | None
     last_batches: list[PushBatch]
 
     @property
@@ -60,7 +61,7 @@ def current(session: Session, conf: DockingConfig, *, region_prefix: str = "", b
     counts = item_counts(region_prefix=region_prefix, session=session)
     state = get_state(session=session)
     week = protocol.iso_week(now)
-    calls = calls_in_week(week, session=session)
+    calls = calls_in_week(week, upper=conf.upper_id, session=session)
     if state is not None and state.quota_used_week == week:
         calls = max(calls, conf.weekly_quota)
     last = list(session.exec(batches_query(region_prefix=region_prefix).limit(batches)))
@@ -72,6 +73,7 @@ def current(session: Session, conf: DockingConfig, *, region_prefix: str = "", b
         paused=bool(state and state.paused), paused_reason=state.paused_reason if state else "",
         next_attempt_at=next_attempt(region_prefix=region_prefix, session=session),
         configured=conf.configured, missing=conf.missing, last_error=state.last_error if state else "",
+        last_error_at=state.last_error_at if state else None,
         last_batches=last)
 
 
@@ -89,7 +91,7 @@ def lines(status: Status) -> list[str]:
            f"推送失败 {status.failed} 条，待处理（多次重试失败）{status.dead} 条",
            f"下次尝试：{local(status.next_attempt_at) if status.queued else '—'}"]
     if status.last_error:
-        out.append(f"最近的错误：{status.last_error}")
+        out.append(f"最近的错误（{local(status.last_error_at)}）：{status.last_error}")
     for batch in status.last_batches:
         out.append(f"  批次 {batch.id}  {local(batch.started_at)}  {batch.library}  {batch.records} 条  "
                    f"{batch.bytes} 字节  {batch.outcome_label}  {batch.code or ''} {batch.message or ''}".rstrip())

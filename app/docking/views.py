@@ -220,10 +220,7 @@ def _settings_page(form: SettingsForm | None = None, import_form: ImportForm | N
         form = SettingsForm(obj=row, defaults=defaults) if row else SettingsForm(defaults=defaults)
     conf = settings.load_config(session)
     return render_template("docking/settings.html", form=form, import_form=import_form or ImportForm(),
-                           conf=conf, defaults=defaults, st=_status(),
-                           has_secret=bool(row and row.client_secret_enc) or bool(current_app.config[
-                               "DOCKING_CLIENT_SECRET"]),
-                           has_key=bool(row and row.sm4_key_enc) or bool(current_app.config["DOCKING_SM4_KEY"])
+                           conf=conf, defaults=defaults, st=_status(), sources=settings.secret_sources(row)
                            ), status_code
 
 

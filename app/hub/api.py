@@ -102,7 +102,7 @@ def token() -> ResponseReturnValue:
         body = protocol.error_body(refused.code)
         _finish(call, started, refused.code, body["message"], refused.reason, refused.platform)
         _log(session, call)
-        return _json(body, auth.TOKEN_STATUS.get(refused.code, 400))
+        return _json(body, auth.token_error_status(refused.code))
     _finish(call, started, protocol.OK, "令牌已签发", platform=issued.platform)
     _log(session, call)
     return _json(issued.body)
@@ -147,8 +147,8 @@ def upload(library: str) -> ResponseReturnValue:
         return _refuse(session, call, started, protocol.UNAVAILABLE, "对接已关闭")
     try:
         platform = auth.authenticate(session, request.headers.get("Authorization"), ip=request.remote_addr or "")
-    except auth.Refused as refused:
-        return _refuse(session, call, started, protocol.UNAUTHORIZED, refused.reason, platform=refused.platform)
+    except auth.Refused as refused:  # 403, or 503 for a platform switched off
+        return _refuse(session, call, started, refused.code, refused.reason, platform=refused.platform)
     if not platform.enabled:
         return _refuse(session, call, started, protocol.UNAVAILABLE, "平台已停用", platform=platform)
     now = utcnow()

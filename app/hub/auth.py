@@ -35,9 +35,18 @@ from app.hub.models import (
 
 REFRESH_LIFETIME = timedelta(days=30)
 REFRESH_GRANT = "refresh_token"
-# HTTP status of each token error; the body carries the spec's code either way.
+# HTTP status of each token error when HUB_TOKEN_ERROR_STATUS is "4xx"; by default ("200") a token error is
+# sent with HTTP 200 and the spec's code in the body, as the spec's examples imply. The body is the same.
 TOKEN_STATUS = {protocol.KEY_WRONG: 401, protocol.GRANT_TYPE_WRONG: 400, protocol.AUTH_FAILED: 401,
                 protocol.ACCOUNT_UNAVAILABLE: 403}
+TOKEN_ERROR_STATUSES = ("200", "4xx")
+
+
+def token_error_status(code: str) -> int:
+    """The HTTP status a token error is sent with (HUB_TOKEN_ERROR_STATUS)."""
+    if str(current_app.config["HUB_TOKEN_ERROR_STATUS"]) == "4xx":
+        return TOKEN_STATUS.get(code, 400)
+    return 200
 
 
 class Refused(Exception):
@@ -86,18 +95,20 @@ def issue_token(session: Session, params: dict) -> Issued:
                 raise Refused(protocol.ACCOUNT_UNAVAILABLE, unavailable, platform)
             old.revoked_at = utcnow()
         else:
+            # The spec's codes: an account that cannot be used (unknown, not approved, switched off) 40004;
+            # a wrong secret 40001; a wrong grant_type 40002 (above); anything else 40003.
             platform = platform_by_username(get("username"), session=session) if get("username") else None
             if platform is None:
-                raise Refused(protocol.AUTH_FAILED, f"登录名“{get('username')[:40]}”不存在")
+                raise Refused(protocol.ACCOUNT_UNAVAILABLE, f"登录名“{get('username')[:40]}”不存在")
+            unavailable = _available(platform)
+            if unavailable:
+                raise Refused(protocol.ACCOUNT_UNAVAILABLE, unavailable, platform)
             if not platform.client_id or not hmac.compare_digest(platform.client_id, get("client_id")):
                 raise Refused(protocol.AUTH_FAILED, "客户端 id 与登录名不符", platform)
             if get("scope") != cfg["HUB_SCOPE"]:
                 raise Refused(protocol.AUTH_FAILED, f"scope “{get('scope')[:40]}” 不符", platform)
             if not hmac.compare_digest(platform.secret_hash, digest(get("client_secret"))):
                 raise Refused(protocol.KEY_WRONG, "客户端密钥错误", platform)
-            unavailable = _available(platform)
-            if unavailable:
-                raise Refused(protocol.ACCOUNT_UNAVAILABLE, unavailable, platform)
         assert platform.id is not None
         purge_dead_tokens(platform.id, session=session)
         access, refresh, now = secrets.token_urlsafe(32), secrets.token_urlsafe(32), utcnow()
@@ -116,14 +127,13 @@ def authenticate(session: Session, header: str | None, *, ip: str) -> DockedPlat
     403 and the real reason otherwise."""
     if not header or not header.strip():
         raise Refused(protocol.UNAUTHORIZED, "缺少 Authorization 请求头")
-    hub_layout = service.layout()
     found, mismatch = None, None
     for platform in approved_platforms(session=session):
         key = service.key_bytes(platform)
         if key is None:
             continue
-        try:
-            parts = parse(hub_layout, key, header)
+        try:  # each platform with the layout its configuration file was written with
+            parts = parse(service.platform_layout(platform), key, header)
         except AuthHeaderError:
             continue
         if parts["platform"] == platform.domain:
@@ -138,6 +148,10 @@ def authenticate(session: Session, header: str | None, *, ip: str) -> DockedPlat
     platform, parts = found
     if parts["region"] != platform.region_code:
         raise Refused(protocol.UNAUTHORIZED, f"地区码不符（收到“{parts['region'][:20]}”）", platform)
+    if not platform.enabled:
+        # Switching a platform off ends its tokens; the header, opened with its key and naming it, still
+        # says who it is, so it gets the promised 503 (not the 403 its dead token would earn).
+        raise Refused(protocol.UNAVAILABLE, "平台已停用", platform)
     token = token_by_access(parts["token"], session=session)
     if token is None:
         raise Refused(protocol.UNAUTHORIZED, "令牌无效", platform)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage
@@ -23,6 +24,8 @@ from wtforms.form import BaseForm
 from app.accounts.models import User
 from app.audit.service import record as audit
 from app.db import write
+from app.dicts.fields import RegionField
+from app.dicts.service import get_region
 from app.files.fields import Owner, uploads_for
 from app.files.wire import BadFileContent, as_uploads
 from app.hub.models import DockedPlatform, HubCall
@@ -30,6 +33,7 @@ from app.libraries.registry import Library
 from app.libraries.service import Placement, claimed_region, ingest, place, placed
 from app.refusal import Refused
 from app.review.models import HUB
+from app.spec import conform
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ class Checked:
     key: str
     name: str
     reason: str = ""
+    warnings: list[str] = field(default_factory=list)  # attributes the table does not have (ignored)
     wire: dict | None = None
     placement: Placement | None = None
     result: str = "fail"
@@ -102,12 +107,30 @@ def _stray_file(obj: object) -> bool:
     return False
 
 
+def _unknown_region(session: Session, form: Any, obj: dict) -> str | None:
+    """A region code the record sends that is no GB/T 2260 code (nor the spec table's extra one)."""
+    for fld in form:
+        if not isinstance(fld, RegionField):
+            continue
+        for name in fld.part_names:
+            value = str(obj.get(name) or "").strip()
+            if value and get_region(value, session=session) is None:
+                return f"{name}“{value[:20]}”不是 GB/T 2260 行政区划代码"
+    return None
+
+
 def check(session: Session, lib: Library, platform: DockedPlatform, index: int, obj: object, *, bound: User) -> Checked:
     """Validate one pushed object as a submission of `lib` from `platform`."""
     if not isinstance(obj, dict):
         return Checked(index, "", "", reason="记录应为 JSON 对象")
     out = Checked(index, lib.key_of(obj)[:255], lib.name_of(obj)[:255])
     try:
+        problems = conform.check(conform.library_shape(lib.form), obj)
+        out.warnings = [f"{p.message}，已忽略" for p in problems if p.unknown]
+        wrong = [p.message for p in problems if not p.unknown]
+        if wrong:  # as strict as the spec: an INT sent as text ('serviceType': '2') is refused
+            out.reason = "；".join(wrong[:5])
+            return out
         try:
             payload = as_uploads(obj)
         except BadFileContent as exc:
@@ -117,6 +140,13 @@ def check(session: Session, lib: Library, platform: DockedPlatform, index: int, 
             out.reason = "文件内容（file）应为 Base64 文本"
             return out
         form = lib.form.from_wire(payload)
+        unknown_region = _unknown_region(session, form, obj)
+        if unknown_region:
+            out.reason = unknown_region
+            return out
+        if lib.owner_of and lib.orphan_refused and lib.owner_of(obj, session) is None:
+            out.reason = lib.orphan_refused.format(name=str(obj.get(lib.orphan_attr or "") or "")[:60])
+            return out
         claimed = claimed_region(form)
         try:  # where it belongs decides who owns the files it carries, so it comes before validating them
             where = place(session, lib, obj, actor=bound, claimed_region=claimed, platform=platform)
@@ -138,6 +168,14 @@ def check(session: Session, lib: Library, platform: DockedPlatform, index: int, 
 
 
 # -------------------------------------------------------------------------------------------- writing
+
+def _entry(c: Checked) -> dict:
+    """The record's resultList entry; `warning` names what was ignored (attributes outside the table)."""
+    entry = {"index": c.index, "key": c.key, "entName": c.name, "result": c.result, "reason": c.reason}
+    if c.warnings:
+        entry["warning"] = "；".join(c.warnings[:10])
+    return entry
+
 
 def receive(session: Session, lib: Library, platform: DockedPlatform, items: list, *, call: HubCall,
             started: float | None = None) -> Outcome:
@@ -162,8 +200,7 @@ def receive(session: Session, lib: Library, platform: DockedPlatform, items: lis
             added, updated = added + created, updated + (not created)
         failed = [c for c in checked if c.result == "fail"]
         outcome = Outcome(added, updated, [c.name for c in failed],
-                          [{"index": c.index, "key": c.key, "entName": c.name, "result": c.result,
-                            "reason": c.reason} for c in checked])
+                          [_entry(c) for c in checked])
         call.records, call.added, call.updated, call.failed = len(items), added, updated, len(failed)
         if started is not None:
             call.duration_ms = int((time.perf_counter() - started) * 1000)

@@ -64,6 +64,9 @@ class DockedPlatform(SQLModel, table=True):
     client_id: str | None = Field(default=None, sa_column=Column(String(64), unique=True, nullable=True))
     secret_hash: str = Field(default="", max_length=64)
     sm4_key_sealed: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The Authorization layout (AuthLayout.to_dict() as JSON) recorded at approval and written into the
+    # platform's configuration file; "" (registered before it was recorded): the installation's HUB_AUTH_*.
+    auth_layout: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     credentials_at: datetime | None = None
     created_by: int | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -178,13 +178,19 @@ def document() -> dict:
                                  "expires_in": {"type": "string", "description": "有效秒数"},
                                  "license": {"type": "string"}}},
     }
-    token_errors = {
-        "400": "grant_type 类型错误（40002）", "401": "当前密钥错误（40001）或授权验证失败（40003）",
-        "403": "当前账号不可用（40004）", "503": "接口不可用：对接已关闭（503）"}
+    if str(cfg["HUB_TOKEN_ERROR_STATUS"]) == "4xx":
+        token_errors = {
+            "400": "grant_type 类型错误（40002）", "401": "当前密钥错误（40001）或授权验证失败（40003）",
+            "403": "当前账号不可用（40004）", "503": "接口不可用：对接已关闭（503）"}
+    else:  # HTTP 200 with the code in the body, as the spec's examples imply
+        token_errors = {"503": "接口不可用：对接已关闭（503）"}
     paths: dict[str, dict] = {
         protocol.GATE_PREFIX + protocol.TOKEN_PATH: {"post": {
             "operationId": "token", "summary": "2.1 平台授权 API", "security": [],
-            "description": "以表单（application/x-www-form-urlencoded）、JSON 或查询参数提交。",
+            "description": "以表单（application/x-www-form-urlencoded）、JSON 或查询参数提交。" + (
+                "" if str(cfg["HUB_TOKEN_ERROR_STATUS"]) == "4xx" else
+                "错误（40001 当前密钥错误、40002 grant_type 类型错误、40003 授权验证失败、40004 当前账号不可用）"
+                "以 HTTP 200 返回，错误码在应答体的 code 中。"),
             "requestBody": {"required": False, "content": {
                 "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/TokenRequest"}},
                 "application/json": {"schema": {"$ref": "#/components/schemas/TokenRequest"}}}},

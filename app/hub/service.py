@@ -8,6 +8,8 @@ same ones; the pages check the role first.
 from __future__ import annotations
 
 import hmac
+import json
+import logging
 import secrets
 import threading
 from collections.abc import Mapping
@@ -38,6 +40,8 @@ from app.hub.models import (
 )
 from app.refusal import Refused
 
+log = logging.getLogger(__name__)
+
 SEAL_PURPOSE = "hub-sm4"
 MAX_BYTES_LIMIT = 100 * 1024 * 1024  # within the server's MAX_CONTENT_LENGTH, which refuses larger bodies first
 
@@ -60,6 +64,17 @@ def layout() -> AuthLayout:
     return AuthLayout.from_settings(current_app.config, "HUB_AUTH_")
 
 
+def platform_layout(platform: DockedPlatform) -> AuthLayout:
+    """The layout this platform's configuration file was written with: recorded at approval, so changing
+    the installation's HUB_AUTH_* later does not break files already handed out."""
+    if platform.auth_layout:
+        try:
+            return AuthLayout.from_dict(json.loads(platform.auth_layout))
+        except ValueError:
+            log.warning("平台 %s 记录的 Authorization 格式无法读取，改用本平台默认格式", platform.id)
+    return layout()
+
+
 def check_settings(config: Mapping[str, Any]) -> None:
     """Refuse to start with HUB_* settings that cannot work (the reason in Chinese)."""
     AuthLayout.from_settings(config, "HUB_AUTH_")
@@ -67,6 +82,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
     for name in ("HUB_WEEKLY_QUOTA", "HUB_MAX_REQUEST_BYTES", "HUB_TOKEN_SECONDS"):
         if int(config[name]) <= 0:
             raise ValueError(f"{name} 必须是正整数")
+    if str(config["HUB_TOKEN_ERROR_STATUS"]) not in ("200", "4xx"):
+        raise ValueError(f"HUB_TOKEN_ERROR_STATUS 只能是 200 或 4xx，当前为 {config['HUB_TOKEN_ERROR_STATUS']!r}")
     if not str(config["HUB_GRANT_TYPE"]).strip() or not str(config["HUB_SCOPE"]).strip():
         raise ValueError("HUB_GRANT_TYPE 和 HUB_SCOPE 不能为空")
 
@@ -226,7 +243,7 @@ def config_text(platform: DockedPlatform, client_secret: str) -> str:
         base_url=gate_base_url(), username=platform.username, client_id=platform.client_id,
         client_secret=client_secret, grant_type=cfg["HUB_GRANT_TYPE"], scope=cfg["HUB_SCOPE"],
         sm4_key=sm4_key_of(platform), platform_info=platform.domain, region_code=platform.region_code,
-        layout=layout(), window=platform.push_window, weekly_quota=platform.weekly_quota,
+        layout=platform_layout(platform), window=platform.push_window, weekly_quota=platform.weekly_quota,
         max_bytes=platform.max_bytes, platform_name=platform.name)
 
 
@@ -249,6 +266,7 @@ def approve(session: Session, platform: DockedPlatform, *, actor: User | None) -
         platform.status, platform.reject_reason = APPROVED, None
         platform.decided_at, platform.updated_at = utcnow(), utcnow()
         platform.decided_by_name = _name_of(actor)
+        platform.auth_layout = json.dumps(layout().to_dict(), ensure_ascii=False)  # kept for this platform
         secret, key = _issue(platform)
         _audit(session, "hub.approve", actor, target_id=platform.id, region_code=platform.region_code,
                detail={"name": platform.name, "username": platform.username})

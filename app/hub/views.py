@@ -174,7 +174,7 @@ def _detail(platform: DockedPlatform, *, reject_form: RejectForm | None = None,
         "hub/platform_detail.html", platform=platform, bound=accounts.get(platform.bound_user_id),
         region_names=_region_names([platform.region_code]), reject_form=reject_form or RejectForm(),
         action_form=ActionForm(), week=week, used=calls_this_week([platform.id], week, session=session).get(
-            platform.id, 0), settings=get_settings(session=session), layout=service.layout(),
+            platform.id, 0), settings=get_settings(session=session), layout=service.platform_layout(platform),
         gate_url=service.gate_base_url()), status
 
 

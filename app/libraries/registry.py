@@ -67,6 +67,10 @@ class Library:
     # For records whose owner is another library's record (a product's provider, an archive's pilot
     # enterprise): (region, credit code) of that record, found from the payload.
     owner_of: Callable[[dict, object], tuple[str, str | None] | None] | None = None
+    # A pushed record whose owner_of finds nothing is refused with this message ({name}: what it named);
+    # None: such a record is accepted in the pushing platform's region (README "接收下级平台推送").
+    orphan_refused: str | None = None
+    orphan_attr: str | None = None  # the attribute that names the owner (in the message)
     extra_columns: Callable[[dict], dict] = lambda wire: {}
     search_columns: tuple[str, ...] = ()
     columns: tuple[tuple[str, str], ...] = field(default=())  # (header, spec attribute) for the list

@@ -32,6 +32,8 @@ LIBRARY = register(Library(
     industry_of=_industry, owner_name_attr="companyName", natural_key=("company_name", "title"),
     key_fields=("softwareName",),
     extra_columns=lambda wire: {"company_name": wire.get("companyName") or None}, owner_of=_provider_of,
+    orphan_refused="所属企业“{name}”不在服务商库中：请先推送该服务商（服务商库），再推送其产品",
+    orphan_attr="companyName",
     search_columns=("company_name",),
     columns=(("产品和解决方案名称", "softwareName"), ("所属企业", "companyName"), ("部署方式", "depTypeCode"),
              ("发布标识", "releaseType")),
