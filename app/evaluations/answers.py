@@ -139,6 +139,15 @@ def missing(rules: Rules, answers: dict) -> list[str]:
     return out + [f"场景“{x.name}”" for x in rules.scenes if x.id not in s]
 
 
+def done_steps(rules: Rules, answers: dict) -> set[str]:
+    """The steps whose every question (or scene) has an answer: the stepper marks them."""
+    q, s = answers.get("q") or {}, answers.get("s") or {}
+    done = {st.key for st in steps(rules) if st.dimension and all(q.get(x.id) for x in rules.questions_of(st.dimension))}
+    if all(x.id in s for x in rules.scenes):
+        done.add(SCENES)
+    return done
+
+
 # ------------------------------------------------------------------------------------------ cross-checks
 
 def _ratio(answers: dict, top: str, bottoms: list[str]) -> Decimal | None:

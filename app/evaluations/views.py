@@ -91,7 +91,7 @@ def _step_context(ev: Evaluation, step: A.Step, answers: dict, errors: dict[str,
             "checks": checks, "missing": A.missing(rules, answers) if step.key == A.RESULT else [],
             "evidence": evidence_of(ev.id, session=session) if ev.kind == "onsite" else [],
             "evidence_rules": evidence.settings(rules), "confidence_label": confidence_label,
-            "editable": service.can_edit(ev, current_user)}
+            "editable": service.can_edit(ev, current_user), "done": A.done_steps(rules, answers)}
 
 
 @bp.route("/<int:evaluation_id>/step/<key>", methods=["GET", "POST"])

@@ -18,7 +18,6 @@ HOME = NavItem("工作台", "site.home", frozenset(r.ALL))
 NAV: list[NavItem] = [
     NavItem("审核队列", "review.queue", r.OFFICIALS),
     NavItem("数字化水平评测", "evaluations.evaluation_list", frozenset({r.ENTERPRISE, r.PROVIDER}) | r.OFFICIALS),
-    NavItem("综合分析", "evaluations.analysis_page", r.OFFICIALS),
     NavItem("推送中心", "docking.push_centre", frozenset({r.CITY_ADMIN})),
     NavItem("对接配置", "docking.settings_page", frozenset({r.CITY_ADMIN})),
     NavItem("用户管理", "accounts.user_list", frozenset(r.MANAGEABLE) | r.ACCOUNT_GUARDS),

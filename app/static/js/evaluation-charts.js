@@ -49,10 +49,14 @@
       };
     },
     overall: function (d) {
-      return { tooltip: { trigger: "item" }, legend: { bottom: 0 },
-        series: [{ type: "pie", radius: ["35%", "65%"], data: d.overall.map(function (x, i) {
-          return { name: x.name, value: x.value, itemStyle: { color: LEVEL_COLOURS[i] } };
-        }) }] };
+      // Levels nobody reached stay in the table but not in the pie (their labels would pile up at one point).
+      var slices = [];
+      d.overall.forEach(function (x, i) {
+        if (x.value > 0) { slices.push({ name: x.name, value: x.value, itemStyle: { color: LEVEL_COLOURS[i] } }); }
+      });
+      return { tooltip: { trigger: "item", formatter: "{b}：{c} 家（{d}%）" }, legend: { bottom: 0 },
+        series: [{ type: "pie", radius: ["32%", "58%"], center: ["50%", "45%"], data: slices,
+          label: { formatter: "{b}\n{c} 家" } }] };
     },
     by_county: function (d) { return stacked(d.by_county); },
     by_industry: function (d) { return stacked(d.by_industry); },
