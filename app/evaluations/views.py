@@ -118,7 +118,8 @@ def step(evaluation_id: int, key: str):
     if errors:
         response = render("evaluations/step.html", "evaluations/_step.html",
                           **_step_context(ev, current, answers, errors))
-        return response, 422
+        # htmx swaps only 2xx answers: the refused step comes back as a fragment that shows its messages.
+        return response, (200 if wants_fragment() else 422)
     order = [s.key for s in A.steps(rules)]
     target = request.form.get("go") or order[min(order.index(current.key) + 1, len(order) - 1)]
     following = A.step_by_key(rules, target) or current
