@@ -13,4 +13,4 @@ from app.products.models import Product  # noqa: F401
 from app.providers.models import Provider  # noqa: F401
 from app.review.models import Decision, Notification, Submission  # noqa: F401
 from app.targets.models import Target  # noqa: F401
-from app.evaluations.models import Evaluation, EvidenceFile, RuleRevision  # noqa: F401
+from app.evaluations.models import Evaluation, EvaluationFact, EvidenceFile, RuleRevision  # noqa: F401

@@ -1,5 +1,5 @@
 """综合分析: the distribution of the counted results (one per enterprise × kind × stage × year) in an
-official's region, aggregated in SQL over the evaluation's fact columns.
+official's region, aggregated in SQL over their narrow fact rows (models.EvaluationFact).
 
 One `Analysis` holds every table of the page; the page, its chart data (JSON) and the Excel export all read
 the same object, so a chart never shows a number the tables do not.
@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 from app.accounts.scope import region_prefix
 from app.dicts.service import region_names
 from app.evaluations import rules as R
-from app.evaluations.models import AFTER, BEFORE, DIM_COLUMNS, SCENE_COLUMNS, SCORE_COLUMNS, Evaluation
+from app.evaluations.models import AFTER, BEFORE, DIM_COLUMNS, SCENE_COLUMNS, SCORE_COLUMNS
+from app.evaluations.models import EvaluationFact as Fact
 from app.pilots.models import PilotEnterprise
 
 LEVELS = (4, 3, 2, 1, 0)
@@ -34,15 +35,14 @@ class Filters:
     county: str = ""
 
     def where(self):
-        clauses = [Evaluation.counted == True,  # noqa: E712
-                   Evaluation.kind == self.kind,
-                   Evaluation.region_code.startswith(region_prefix(self.region), autoescape=True)]
+        clauses = [Fact.kind == self.kind,
+                   Fact.region_code.startswith(region_prefix(self.region), autoescape=True)]
         if self.period:
-            clauses.append(Evaluation.period == self.period)
+            clauses.append(Fact.period == self.period)
         if self.stage:
-            clauses.append(Evaluation.stage == self.stage)
+            clauses.append(Fact.stage == self.stage)
         if self.county:
-            clauses.append(Evaluation.region_code.startswith(region_prefix(self.county), autoescape=True))
+            clauses.append(Fact.region_code.startswith(region_prefix(self.county), autoescape=True))
         return and_(*clauses)
 
 
@@ -101,7 +101,7 @@ def analyse(session: Session, filters: Filters, rules: R.Rules) -> Analysis:
     where = filters.where()
     names = {lvl: rules.level_name(lvl) for lvl in LEVELS}
     result = Analysis(filters, names)
-    E = Evaluation
+    E = Fact
     for level, n in session.exec(select(E.level, func.count()).where(where).group_by(E.level)):
         result.overall[level or 0] = n
     result.total = sum(result.overall.values())
@@ -127,7 +127,7 @@ def analyse(session: Session, filters: Filters, rules: R.Rules) -> Analysis:
 
 
 def _scores(session: Session, where, rules: R.Rules, result: Analysis) -> None:
-    E = Evaluation
+    E = Fact
     cols = [func.avg(getattr(E, c)) for c in (*DIM_COLUMNS, *SCORE_COLUMNS)]
     cols += [func.avg(case((getattr(E, f"c{r.level}") == True, 1.0), else_=0.0))  # noqa: E712
              for r in rules.level_rows]
@@ -144,7 +144,7 @@ def _scores(session: Session, where, rules: R.Rules, result: Analysis) -> None:
 
 
 def _heat(session: Session, where, rules: R.Rules, result: Analysis) -> None:
-    E = Evaluation
+    E = Fact
     exprs = [func.sum(case((getattr(E, col) == lvl, 1), else_=0)) for col in SCENE_COLUMNS for lvl in range(5)]
     row = session.exec(select(*exprs).where(where)).one()
     for i, scene in enumerate(rules.scenes):
@@ -154,8 +154,8 @@ def _heat(session: Session, where, rules: R.Rules, result: Analysis) -> None:
 
 def _before_after(session: Session, filters: Filters, rules: R.Rules) -> dict:
     """Enterprises with both a 改造前 and a 改造后 result of this kind (any year): the two stages compared."""
-    E = Evaluation
-    base = and_(E.counted == True, E.kind == filters.kind,  # noqa: E712
+    E = Fact
+    base = and_(E.kind == filters.kind,
                 E.region_code.startswith(region_prefix(filters.county or filters.region), autoescape=True),
                 E.stage.in_((BEFORE, AFTER)))
     both = (select(E.credit_code).where(base).group_by(E.credit_code)

@@ -1,9 +1,10 @@
 """Evaluations (自评测 and 现场评定), their evidence files, and the corrected versions of the rule set.
 
 An evaluation keeps the rule-set id and version it was scored with, its answers and the scored result (a
-snapshot), so a report reads the same after the rules are corrected. The `facts` columns copy a few numbers
-of that result (level, scores, scene levels) so the distribution analysis aggregates in SQL; they are
-written from the result and never edited on their own.
+snapshot), so a report reads the same after the rules are corrected. Its counted result (the current final
+one of an enterprise × kind × stage × year) also has an EvaluationFact row: the numbers of the result (level,
+scores, scene levels) in a narrow table, so the distribution analysis aggregates in SQL without reading the
+wide rows; facts are written from the result and never edited on their own.
 """
 from __future__ import annotations
 
@@ -38,8 +39,6 @@ COND_COLUMNS = ("c1", "c2", "c3", "c4")  # meets level N's constrained-scene con
 class Evaluation(SQLModel, table=True):
     __tablename__ = "evaluation"
     __table_args__ = (
-        # The distribution analysis: the counted results of one kind and period in a region.
-        Index("ix_evaluation_counted", "counted", "kind", "period", "region_code", "stage"),
         Index("ix_evaluation_owner", "credit_code", "kind", "stage", "period"),
         Index("ix_evaluation_assessor", "assessor_id", "status"),
         Index("ix_evaluation_status", "status", "region_code"),
@@ -77,6 +76,52 @@ class Evaluation(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     level: int | None = None
     base_score: float | None = None
+
+    @property
+    def answer_data(self) -> dict:
+        return json.loads(self.answers or "{}")
+
+    @property
+    def result_data(self) -> dict | None:
+        return json.loads(self.result) if self.result else None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS.get(self.stage, self.stage)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == FINAL.get(self.kind)
+
+    @property
+    def title(self) -> str:
+        return f"{self.company_name} {self.period} 年{self.stage_label}{self.kind_label}"
+
+
+class EvaluationFact(SQLModel, table=True):
+    """The numbers of one counted result, for the analysis (a narrow row: no answers, no JSON)."""
+
+    __tablename__ = "evaluation_fact"
+    __table_args__ = (Index("ix_evaluation_fact_filter", "kind", "period", "region_code", "stage"),)
+
+    evaluation_id: int = Field(foreign_key="evaluation.id", primary_key=True)
+    kind: str = Field(max_length=8)
+    stage: str = Field(max_length=8)
+    period: int
+    region_code: str = Field(max_length=12)
+    credit_code: str = Field(max_length=18, index=True)
+    industry: str | None = Field(default=None, max_length=100)
+    segment: str | None = Field(default=None, max_length=100)
+    level: int
+    base_score: float
     d1: float | None = None
     d2: float | None = None
     d3: float | None = None
@@ -115,34 +160,6 @@ class Evaluation(SQLModel, table=True):
     c2: bool | None = None
     c3: bool | None = None
     c4: bool | None = None
-
-    @property
-    def answer_data(self) -> dict:
-        return json.loads(self.answers or "{}")
-
-    @property
-    def result_data(self) -> dict | None:
-        return json.loads(self.result) if self.result else None
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
-
-    @property
-    def stage_label(self) -> str:
-        return STAGE_LABELS.get(self.stage, self.stage)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
-
-    @property
-    def is_final(self) -> bool:
-        return self.status == FINAL.get(self.kind)
-
-    @property
-    def title(self) -> str:
-        return f"{self.company_name} {self.period} 年{self.stage_label}{self.kind_label}"
 
 
 class EvidenceFile(SQLModel, table=True):

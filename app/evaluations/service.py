@@ -27,6 +27,7 @@ from app.evaluations.models import (
     SELF,
     STAGE_LABELS,
     Evaluation,
+    EvaluationFact,
     earlier_counted,
 )
 from app.pilots.models import PilotEnterprise
@@ -154,8 +155,7 @@ def complete(session: Session, ev: Evaluation, user, *, pledge: bool) -> Evaluat
             raise Refused("该评测已提交，不能重复提交。")
         result = scored(ev, session=session)
         ev.result = json.dumps(result, ensure_ascii=False)
-        for name, value in facts(result, rules).items():
-            setattr(ev, name, value)
+        ev.level, ev.base_score = result["level"], float(result["base_score"])
         now = utcnow()
         ev.pledge_at = ev.completed_at = ev.updated_at = now
         if ev.kind == SELF:
@@ -172,10 +172,21 @@ def complete(session: Session, ev: Evaluation, user, *, pledge: bool) -> Evaluat
 
 
 def count(session: Session, ev: Evaluation) -> None:
-    """This final result replaces the earlier ones of the same enterprise, kind, stage and year."""
+    """This final result replaces the earlier ones of the same enterprise, kind, stage and year, in the
+    evaluation list and in the analysis's facts."""
     for old in earlier_counted(ev, session=session):
         old.counted = False
+        stale = session.get(EvaluationFact, old.id)
+        if stale is not None:
+            session.delete(stale)
     ev.counted = True
+    session.add(fact_of(ev, rules_for(ev, session=session)))
+
+
+def fact_of(ev: Evaluation, rules: R.Rules) -> EvaluationFact:
+    return EvaluationFact(evaluation_id=ev.id, kind=ev.kind, stage=ev.stage, period=ev.period,
+                          region_code=ev.region_code, credit_code=ev.credit_code, industry=ev.industry,
+                          segment=ev.segment, **facts(ev.result_data, rules))
 
 
 def notify(session: Session, user_id: int | None, text: str, link: str = "") -> None:
