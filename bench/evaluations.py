@@ -146,7 +146,8 @@ def over_http(app, evaluation_id: int, county: str, requests: int) -> bool:
         for name, path, target in (
                 ("page, on-site, all years", "/evaluations/analysis", PAGE_TARGET_MS),
                 ("page, self, 2025", "/evaluations/analysis?kind=self&period=2025", PAGE_TARGET_MS),
-                ("page, on-site, after, one county", f"/evaluations/analysis?stage=after&county={county}", PAGE_TARGET_MS),
+                ("page, on-site, after, one county", f"/evaluations/analysis?stage=after&county={county}",
+                 PAGE_TARGET_MS),
                 ("chart JSON", "/evaluations/analysis.json", PAGE_TARGET_MS),
                 ("Excel export", "/evaluations/analysis.xlsx", DOWNLOAD_TARGET_MS)):
             samples = timed(city, path, requests, binary=path.endswith(".xlsx"))

@@ -4,7 +4,6 @@ attachment; the enterprise confirms; the city approves; the archive shows the le
 shows the enterprise in its county and industry."""
 from __future__ import annotations
 
-import io
 import zipfile
 
 import pytest

@@ -17,11 +17,11 @@ from app.accounts import roles
 from app.archives.models import Archive
 from app.audit.models import AuditEvent
 from app.db import get_session
+from app.demo import _credit_code
 from app.evaluations import rules as R
 from app.evaluations.models import Evaluation, RuleRevision
 from app.libraries.registry import LIBRARIES
 from app.libraries.service import ingest
-from app.demo import _credit_code
 from tests.conftest import login
 
 CREDIT = _credit_code("410783", "MA40QX1C3")

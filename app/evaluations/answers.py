@@ -142,7 +142,8 @@ def missing(rules: Rules, answers: dict) -> list[str]:
 def done_steps(rules: Rules, answers: dict) -> set[str]:
     """The steps whose every question (or scene) has an answer: the stepper marks them."""
     q, s = answers.get("q") or {}, answers.get("s") or {}
-    done = {st.key for st in steps(rules) if st.dimension and all(q.get(x.id) for x in rules.questions_of(st.dimension))}
+    done = {st.key for st in steps(rules)
+            if st.dimension and all(q.get(x.id) for x in rules.questions_of(st.dimension))}
     if all(x.id in s for x in rules.scenes):
         done.add(SCENES)
     return done
@@ -196,7 +197,8 @@ def cross_checks(rules: Rules, answers: dict) -> dict[str, dict]:
         option = q.option(chosen.get(q.id) or "")
         if option is not None and option.text in ("增加", "持平", "降低") and option.text != trend:
             entry["warning"] = (f"按填写的上年、前年数据计算，{rule['label']}{trend}"
-                                f"（变化 {change.quantize(Decimal('0.1'))}%），而所选为“{option.text}”。请核对数据或选项。")
+                                f"（变化 {change.quantize(Decimal('0.1'))}%），而所选为“{option.text}”。"
+                                "请核对数据或选项。")
         out[q.id] = entry
     return out
 

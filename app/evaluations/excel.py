@@ -43,7 +43,8 @@ def workbook(a: Analysis, *, filters_text: str) -> bytes:
     _sheet(wb, "按区县", *_levels(a, a.by_county, "区县"))
     _sheet(wb, "按国民经济行业", *_levels(a, a.by_industry, "行业（GB/T 4754）"))
     _sheet(wb, "按试点产业", *_levels(a, a.by_pilot_industry, "试点产业"))
-    _sheet(wb, "维度平均分", ["维度", "平均分", "满分"], [[d["name"], _r(d["average"]), d["points"]] for d in a.dimensions])
+    _sheet(wb, "维度平均分", ["维度", "平均分", "满分"],
+           [[d["name"], _r(d["average"]), d["points"]] for d in a.dimensions])
     _sheet(wb, "指标平均分", ["题号", "维度", "二级指标", "平均分", "满分"],
            [[i["id"], i["dimension"], i["item"], _r(i["average"]), i["points"]] for i in a.items])
     _sheet(wb, "场景等级分布", ["场景", "类型", *(f"{lvl} 级" if lvl else "未达到一级" for lvl in range(5))],
@@ -51,7 +52,8 @@ def workbook(a: Analysis, *, filters_text: str) -> bytes:
     _sheet(wb, "约束性场景条件", ["等级", "约束性场景最低数", "满足比例（%）"],
            [[c["name"], c["min_constrained"], _r((c["share"] or 0) * 100)] for c in a.constrained])
     _sheet(wb, "改造前后对比", ["阶段", "企业数", "平均得分", *(d["name"] for d in a.dimensions)],
-           [[{"before": "改造前", "after": "改造后"}[s], v["count"], _r(v["average"]), *(_r(x) for x in v["dimensions"])]
+           [[{"before": "改造前", "after": "改造后"}[s], v["count"], _r(v["average"]),
+             *(_r(x) for x in v["dimensions"])]
             for s, v in sorted(a.before_after.items(), key=lambda kv: kv[0] != "before")])
     out = io.BytesIO()
     wb.save(out)

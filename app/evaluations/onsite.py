@@ -121,7 +121,8 @@ def confirm(session: Session, ev: Evaluation, user, *, agree: bool, note: str = 
             change_status(session, ev, AWAITING_ENTERPRISE, {"status": RETURNED, "reason": f"企业异议：{note}"})
             notify(session, ev.assessor_id, f"“{ev.company_name}”对现场评定结果有异议：{note}", _link(ev))
         audit(session, "evaluation.confirm" if agree else "evaluation.object", actor=user, target_type="evaluation",
-              target_id=ev.id, region_code=ev.region_code, detail={"title": ev.title, **({"note": note} if note else {})})
+              target_id=ev.id, region_code=ev.region_code,
+              detail={"title": ev.title, **({"note": note} if note else {})})
     return ev
 
 
@@ -149,7 +150,8 @@ def decide(session: Session, ev: Evaluation, official, *, decision: str, reason:
         if status == APPROVED:
             count(session, ev)
             filled = fill_archive(session, ev, actor=official)
-        text = {APPROVED: "已审核通过", RETURNED: f"被退回修改，原因：{reason}", REJECTED: f"被驳回，原因：{reason}"}[status]
+        text = {APPROVED: "已审核通过", RETURNED: f"被退回修改，原因：{reason}",
+                REJECTED: f"被驳回，原因：{reason}"}[status]
         for user in enterprise_users(session, ev.credit_code):
             notify(session, user.id, f"贵企业的{ev.stage_label}现场评定结果{text}", _link(ev))
         notify(session, ev.assessor_id, f"您对“{ev.company_name}”的现场评定结果{text}", _link(ev))

@@ -46,7 +46,8 @@ def confidence_notes(rules: R.Rules) -> list[str]:
                      "来自第三方实现，尚未与官方文件核对。")
     scene_conf = {s.confidence for s in rules.scenes if s.confidence and s.confidence != "official"}
     if scene_conf:
-        notes.append(f"约束性场景清单：{R.confidence_label(sorted(scene_conf)[0])}（清单为 9 个还是 10 个场景尚有分歧）。")
+        notes.append(f"约束性场景清单：{R.confidence_label(sorted(scene_conf)[0])}"
+                     "（清单为 9 个还是 10 个场景尚有分歧）。")
     if any(q.confidence != "official" for q in rules.questions):
         notes.append("题目选项分值：" + R.confidence_label("implementation") + "。")
     return notes

@@ -8,7 +8,8 @@ from flask import abort, jsonify, render_template, send_file
 from app.accounts.scope import roles_required
 from app.db import get_session
 from app.dicts import service as dicts
-from app.evaluations import bp, report as R, word
+from app.evaluations import bp, word
+from app.evaluations import report as R
 from app.evaluations.models import AFTER, BEFORE, latest_final
 from app.evaluations.views import ROLES, get_evaluation_or_404
 
@@ -29,7 +30,8 @@ def _other_stage(report: R.Report):
     ev = report.ev
     if ev.stage not in (BEFORE, AFTER):
         return None
-    other = latest_final(ev.credit_code, session=get_session(), kind=ev.kind, stage=AFTER if ev.stage == BEFORE else BEFORE)
+    other = latest_final(ev.credit_code, session=get_session(), kind=ev.kind,
+                         stage=AFTER if ev.stage == BEFORE else BEFORE)
     if other is None:
         return None
     pair = R.build(get_session(), other, with_suggestions=False)

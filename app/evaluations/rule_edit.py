@@ -80,7 +80,8 @@ def corrected(rules: R.Rules, form) -> tuple[dict, list[str], dict[str, str]]:
     for lower, higher in zip(ordered, ordered[1:], strict=False):
         name = f"L{higher['level']}_min_base_score"
         if name not in errors and R.dec(higher["min_base_score"]) < R.dec(lower["min_base_score"]):
-            errors[name] = f"{higher['name']}的分数线不能低于{lower['name']}（{num(R.dec(lower['min_base_score']))} 分）。"
+            floor = num(R.dec(lower["min_base_score"]))
+            errors[name] = f"{higher['name']}的分数线不能低于{lower['name']}（{floor} 分）。"
     confidence = form.get("level_confidence", data["level_rule"].get("confidence"))
     if confidence not in CONFIDENCES:
         errors["level_confidence"] = "请选择可信度。"
@@ -113,7 +114,8 @@ def _points(data: dict, form, errors: dict, changes: list[str]) -> None:
                         continue
                     values[option["key"]] = value
                     if R.dec(option["points"]) != value:
-                        changes.append(f"第 {q['order']} 题选项 {option['key']}：{num(R.dec(option['points']))} → {num(value)}")
+                        was = num(R.dec(option["points"]))
+                        changes.append(f"第 {q['order']} 题选项 {option['key']}：{was} → {num(value)}")
                         option["points"] = float(value) if value != value.to_integral_value() else int(value)
                 if any(f"P_{q['id']}_" in k for k in errors) or len(values) != len(q["options"]):
                     continue

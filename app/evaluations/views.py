@@ -3,7 +3,7 @@ the evidence uploads. The report, the analysis and the rule editor have their ow
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.accounts import roles
 from app.accounts.scope import current_scope, region_prefix, roles_required

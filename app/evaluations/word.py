@@ -37,7 +37,8 @@ def report_docx(report: Report, *, region_name: str) -> bytes:
     rule = (f"依据：基础、管理、成效得分 ≥ {decided['min_base_score']}，不少于 {decided['min_scenes']} 个场景"
             f"（其中约束性场景不少于 {decided['min_constrained']} 个）达到{decided['name']}。") if decided else \
         "未满足任何等级的全部条件。"
-    doc.add_paragraph(f"数字化水平等级：{result['level_name']}　基础、管理、成效合计得分：{result['base_score']} 分。{rule}")
+    doc.add_paragraph(f"数字化水平等级：{result['level_name']}　"
+                      f"基础、管理、成效合计得分：{result['base_score']} 分。{rule}")
     for note in report.notes:
         doc.add_paragraph(f"说明：{note}")
     gap = result.get("next")
