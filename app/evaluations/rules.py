@@ -180,7 +180,7 @@ class Rules:
 
     @property
     def label(self) -> str:
-        return f"{self.name}（{self.id} 第 {self.version} 版）"
+        return f"{self.name}第 {self.version} 版"
 
 
 # ------------------------------------------------------------------------------------------- versions
