@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         demo,
         dicts,
         docking,
+        evaluations,
         files,
         hub,
         libraries,
@@ -44,7 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     for area in (site, accounts, audit, dicts, files, libraries, archives, review, oauth_client, oauth_server, docking,
-                 hub):
+                 hub, evaluations):
         area.init_app(app)
     app.cli.add_command(demo.demo_command)
     return app

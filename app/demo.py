@@ -78,13 +78,18 @@ def load_demo(session: Session, echo: Callable[[str], None] = print) -> list[tup
         )
         created.append((username, role, password))
     records = _load_records(session)
+    from app.evaluations.demo import load as load_evaluations
+
+    evaluations = load_evaluations(session)
     if created:
         echo("已载入演示数据（新乡市 / 长垣市 / 新乡县）。演示账号及密码（仅显示这一次）：")
         for username, role, password in created:
             echo(f"  {roles.LABELS[role]:<8} {username:<18} {password}")
     if records:
         echo(f"已载入演示记录 {records} 条（服务商、产品和解决方案、试点企业、绩效目标）。")
-    if not created and not records:
+    if evaluations:
+        echo(f"已载入演示数字化水平评测 {evaluations} 份（自评测、现场评定，含待确认、待审核和已通过）。")
+    if not created and not records and not evaluations:
         echo("演示数据已存在，未做改动。")
     return created
 

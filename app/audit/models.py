@@ -84,12 +84,23 @@ ACTION_LABELS = {
     "docking.drop": "放弃推送",
     "docking.paused": "推送暂停",
     "docking.resume": "恢复推送",
+    "evaluation.start": "开始数字化水平自评测",
+    "evaluation.complete": "完成数字化水平自评测",
+    "evaluation.assign": "指派现场评定",
+    "evaluation.evidence": "上传现场评定支撑材料",
+    "evaluation.onsite_submit": "提交现场评定结果",
+    "evaluation.confirm": "企业确认现场评定结果",
+    "evaluation.object": "企业对现场评定结果提出异议",
+    "evaluation.approve": "现场评定审核通过",
+    "evaluation.return": "现场评定退回修改",
+    "evaluation.reject": "现场评定驳回",
+    "evaluation.rules_correct": "修订数字化水平评测指标",
 }
 
 TARGET_LABELS = {"user": "用户", "review": "审核申请",
                  "oauth_app": "第三方应用", "idp_identity": "统一身份认证申请", "idp_setting": "统一身份认证设置",
                  "docking_setting": "上级平台对接配置", "docking_outbox": "推送队列",
-                 "hub_platform": "下级平台"}
+                 "hub_platform": "下级平台", "evaluation": "数字化水平评测", "evaluation_rules": "数字化水平评测指标"}
 
 
 def events_query(*, action: str = "", actor: str = "", outcome: str = "", start=None, end=None):

@@ -17,6 +17,7 @@ HOME = NavItem("工作台", "site.home", frozenset(r.ALL))
 # After the home entry come the national libraries, from their declarations (app.libraries.registry).
 NAV: list[NavItem] = [
     NavItem("审核队列", "review.queue", r.OFFICIALS),
+    NavItem("数字化水平评测", "evaluations.evaluation_list", frozenset({r.ENTERPRISE, r.PROVIDER}) | r.OFFICIALS),
     NavItem("推送中心", "docking.push_centre", frozenset({r.CITY_ADMIN})),
     NavItem("对接配置", "docking.settings_page", frozenset({r.CITY_ADMIN})),
     NavItem("用户管理", "accounts.user_list", frozenset(r.MANAGEABLE) | r.ACCOUNT_GUARDS),
