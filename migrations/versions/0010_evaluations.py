@@ -1,8 +1,8 @@
 """数字化水平评测: evaluations (self and on-site), their analysis facts, evidence files, and corrected
 rule-set versions
 
-Revision ID: 0009_evaluations
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 08:53:39.341920
 """
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ import sqlmodel
 from alembic import op
 
 
-revision = '0009_evaluations'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
