@@ -93,3 +93,11 @@ def register_and_approve(app, base, *, admin, approver, bound, name="长垣市�
                                     push_window=window, **limits)
         creds = service.approve(session, platform, actor=approver)
         return platform.id, creds
+
+
+def assert_spec_error(response, status: int, code: str):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["code"] == code and body["message"] == protocol.SPEC_MESSAGES.get(code, body["message"])
+    assert body["timestamp"].isdigit()
+    return body

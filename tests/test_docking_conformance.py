@@ -28,9 +28,7 @@ from app.libraries.registry import LIBRARIES
 from app.libraries.service import save
 from app.pilots.forms import PilotEnterpriseForm
 from app.targets.forms import TargetForm
-from tests.test_archive_forms import CLOUD, CREDIT, full, seed_catalogue
-from tests.test_files_sniff import PDF, png_bytes
-from tests.test_spec_forms import PILOT, PRODUCT, PROVIDER, TARGET
+from tests.samples import CLOUD, CREDIT, PDF, PILOT, PRODUCT, PROVIDER, TARGET, full, login, png_bytes, seed_catalogue
 from tests.upper_stub import UpperStub, approved_pilots, items, push, queue, states, strict_problems
 
 # The two things a deployment sets to match its upper platform; everything else stays on its defaults.
@@ -165,7 +163,6 @@ def test_a_record_that_would_fail_is_held_with_the_field_reason_without_a_call(m
     assert "creditCode" in got[ids[2]].message and "应为文本" in got[ids[2]].message
     # The push centre shows the reasons in Chinese beside the state.
     test_client = app.test_client()
-    from tests.conftest import login
     login(test_client, admin.username)
     page = test_client.get("/docking/push?lib=pilots").get_data(as_text=True)
     assert "推送前检查未通过" in page and "推送失败" in page
@@ -255,7 +252,6 @@ def test_a_secret_from_the_environment_says_where_it_comes_from(make_app, make_u
     app = make_app(**_settings(strict))
     admin = make_user(roles.CITY_ADMIN, "410700")
     client = app.test_client()
-    from tests.conftest import login
     login(client, admin.username)
     def hint(name):
         page = client.get("/docking/settings").get_data(as_text=True)

@@ -10,9 +10,9 @@ import pytest
 
 from app.accounts import roles
 from app.demo import _credit_code
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, live_server, require_chromium  # noqa: F401  (fixture)
-from tests.conftest import PASSWORD
-from tests.test_evaluation_flow import BASE, CREDIT, MANAGE, PNG, RESULTS, SCENES, seed_pilot
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.evaluation_support import BASE, CREDIT, MANAGE, PNG, RESULTS, SCENES, seed_pilot
+from tests.samples import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +71,7 @@ def _fill_all(page, ev_url: str) -> None:
         assert page.url.endswith(f"/step/{following}")  # htmx pushed the step's own address
 
 
-def test_self_then_onsite_then_archive_and_analysis(live_server, browser, make_user, tmp_path):  # noqa: F811
+def test_self_then_onsite_then_archive_and_analysis(live_server, browser, make_user, tmp_path):
     app, base = live_server
     city = make_user(roles.CITY_ADMIN, "410700", username="city", display_name="新乡市工业和信息化局")
     seed_pilot(app, city)

@@ -20,16 +20,7 @@ from app.docking import protocol
 from app.hub import service
 from app.hub.models import DockedPlatform, HubQuotaUse, HubToken
 from app.libraries.registry import LIBRARIES
-from tests.hub_support import COUNTY, DOMAIN, Lower, register_and_approve
-
-
-def assert_spec_error(response, status: int, code: str):
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == code and body["message"] == protocol.SPEC_MESSAGES.get(code, body["message"])
-    assert body["timestamp"].isdigit()
-    return body
-
+from tests.hub_support import COUNTY, DOMAIN, Lower, assert_spec_error, register_and_approve
 
 # ------------------------------------------------------------------------------------------ the token
 

@@ -12,10 +12,8 @@ from app.accounts import roles
 from app.docking import protocol
 from app.hub import service
 from app.hub.models import DockedPlatform
-from tests.browser import live_server  # noqa: F401  (fixture)
-from tests.test_files_sniff import png_bytes
-from tests.test_hub_api import COUNTY, Lower, assert_spec_error, hub, register_and_approve  # noqa: F401
-from tests.test_spec_forms import PRODUCT, PROVIDER
+from tests.hub_support import COUNTY, Lower, assert_spec_error, register_and_approve
+from tests.samples import PRODUCT, PROVIDER, png_bytes
 
 
 def _credit(n: int) -> str:
@@ -43,7 +41,7 @@ def _results(response) -> list[dict]:
 
 # ------------------------------------------------------------------------------------------ 6. the token
 
-def test_token_error_codes_follow_the_spec(hub):  # noqa: F811
+def test_token_error_codes_follow_the_spec(hub):
     """Unknown or disabled account 40004, wrong secret 40001, wrong grant_type 40002, anything else 40003;
     sent with HTTP 200 and the code in the body by default."""
     assert_spec_error(hub.lower.token(username="dock-410783-999"), 200, protocol.ACCOUNT_UNAVAILABLE)
@@ -56,7 +54,7 @@ def test_token_error_codes_follow_the_spec(hub):  # noqa: F811
     assert_spec_error(hub.lower.token(client_secret="wrong"), 200, protocol.ACCOUNT_UNAVAILABLE)
 
 
-def test_token_errors_may_be_sent_with_4xx(hub):  # noqa: F811
+def test_token_errors_may_be_sent_with_4xx(hub):
     hub.app.config["HUB_TOKEN_ERROR_STATUS"] = "4xx"
     assert_spec_error(hub.lower.token(username="dock-410783-999"), 403, protocol.ACCOUNT_UNAVAILABLE)
     assert_spec_error(hub.lower.token(client_secret="wrong"), 401, protocol.KEY_WRONG)
@@ -71,7 +69,7 @@ def test_a_bad_token_error_status_setting_stops_the_start(make_app):
 
 # -------------------------------------------------------------------------- 7. a platform switched off
 
-def test_a_platform_switched_off_by_its_switch_answers_503(hub):  # noqa: F811
+def test_a_platform_switched_off_by_its_switch_answers_503(hub):
     """set_enabled ends the platform's tokens; its pushes still get the promised 503, not 403."""
     header = hub.lower.header(hub.lower.access_token())
     hub.run(lambda s: service.set_enabled(s, s.get(DockedPlatform, hub.platform_id), actor=hub.admin,
@@ -87,7 +85,7 @@ def test_a_platform_switched_off_by_its_switch_answers_503(hub):  # noqa: F811
 
 # ------------------------------------------------------------------------------------ 8. strict input
 
-def test_an_int_sent_as_text_is_refused_with_the_reason(hub):  # noqa: F811
+def test_an_int_sent_as_text_is_refused_with_the_reason(hub):
     [bad, good] = _results(hub.lower.push("providers", [_provider(1, serviceType="2"), _provider(2, serviceType=2)]))
     assert bad["result"] == "fail" and "serviceType" in bad["reason"] and "整数" in bad["reason"]
     assert good["result"] == "add"
@@ -95,14 +93,14 @@ def test_an_int_sent_as_text_is_refused_with_the_reason(hub):  # noqa: F811
     assert price["result"] == "fail" and "priceRangeMax" in price["reason"]
 
 
-def test_an_unknown_attribute_is_a_warning_in_the_record_entry(hub):  # noqa: F811
+def test_an_unknown_attribute_is_a_warning_in_the_record_entry(hub):
     [entry] = _results(hub.lower.push("providers", [_provider(3, legalPerson="张三")]))
     assert entry["result"] == "add" and "legalPerson" in entry["warning"] and "已忽略" in entry["warning"]
     [clean] = _results(hub.lower.push("providers", [_provider(4)]))
     assert "warning" not in clean
 
 
-def test_a_city_code_that_is_no_gbt_2260_code_says_so(hub):  # noqa: F811
+def test_a_city_code_that_is_no_gbt_2260_code_says_so(hub):
     [entry] = _results(hub.lower.push("providers", [_provider(5, cityCode="419999")]))
     assert entry["result"] == "fail" and "不是 GB/T 2260 行政区划代码" in entry["reason"] and "419999" in entry["reason"]
     assert "不属于本平台所属地区" not in entry["reason"]
@@ -111,7 +109,7 @@ def test_a_city_code_that_is_no_gbt_2260_code_says_so(hub):  # noqa: F811
     assert other["result"] == "fail" and "不属于本平台所属地区" in other["reason"]
 
 
-def test_a_product_is_accepted_only_when_its_company_is_in_the_provider_library(hub):  # noqa: F811
+def test_a_product_is_accepted_only_when_its_company_is_in_the_provider_library(hub):
     [orphan] = _results(hub.lower.push("products", [_product("无此服务商有限公司")]))
     assert orphan["result"] == "fail" and "不在服务商库中" in orphan["reason"]
     company = _provider(7)["serviceName"]
@@ -122,7 +120,7 @@ def test_a_product_is_accepted_only_when_its_company_is_in_the_provider_library(
 
 # ------------------------------------------------------------------- 9. the layout of each docked platform
 
-def test_each_platform_keeps_the_layout_its_file_was_written_with(hub, make_user):  # noqa: F811
+def test_each_platform_keeps_the_layout_its_file_was_written_with(hub, make_user):
     old = hub.lower
     assert old.cfg["auth"].output == "base64"
     hub.app.config["HUB_AUTH_OUTPUT"] = "hex"  # the installation's default changes after the file went out
