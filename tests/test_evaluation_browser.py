@@ -10,7 +10,6 @@ import pytest
 
 from app.accounts import roles
 from app.demo import _credit_code
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.evaluation_support import BASE, CREDIT, MANAGE, PNG, RESULTS, SCENES, seed_pilot
 from tests.samples import PASSWORD
 
@@ -18,14 +17,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+def browser(chromium):
+    """The run's one Chromium (conftest); each user gets a context of its own."""
+    return chromium
 
 
 def _page_as(browser, base, username):

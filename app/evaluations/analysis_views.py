@@ -14,13 +14,14 @@ from app.evaluations import analysis as AN
 from app.evaluations import bp, excel
 from app.evaluations import rules as R
 from app.evaluations.models import KIND_LABELS, STAGE_LABELS
+from app.site.ids import parse_year
 
 
 def _filters() -> AN.Filters:
     args = request.args
     kind = args.get("kind") if args.get("kind") in KIND_LABELS else "onsite"
     stage = args.get("stage") if args.get("stage") in STAGE_LABELS else ""
-    period = args.get("period", type=int)
+    period = parse_year(args.get("period"))
     county = args.get("county", "")
     if county and not region_covers(current_user.region_code, county):
         county = ""

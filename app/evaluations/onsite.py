@@ -30,6 +30,7 @@ from app.evaluations.models import (
 )
 from app.evaluations.service import change_status, check_stage_period, count, notify, profile
 from app.refusal import Refused
+from app.site.ids import parse_id
 
 APPROVE, RETURN, REJECT = "approve", "return", "reject"
 DECISION_LABELS = {APPROVE: "审核通过", RETURN: "退回评定人修改", REJECT: "驳回"}
@@ -57,7 +58,8 @@ def assign(session: Session, official, *, credit_code: str, assessor_id, stage: 
         errors["credit_code"] = "请选择本地区试点企业库中的企业。"
     elif not region_covers(official.region_code, known["region_code"]):
         errors["credit_code"] = "该企业不在您的管辖范围内。"
-    assessor = session.get(User, int(assessor_id)) if str(assessor_id or "").isdigit() else None
+    assessor_pk = parse_id(assessor_id)
+    assessor = session.get(User, assessor_pk) if assessor_pk is not None else None
     if assessor is None or assessor.role != roles.PROVIDER:
         errors["assessor_id"] = "请选择评定人（服务商账号）。"
     elif not region_covers(official.region_code, assessor.region_code):

@@ -48,3 +48,9 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002 - werkzeug's names
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_year(value) -> int | None:
+    """A year typed into a filter (1900–2999), or None for anything else."""
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if re.fullmatch(r"[12][0-9]{3}", text) else None
