@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel, select
 
+from app.accounts.scope import within_prefix
 from app.db import utcnow
 
 FORM, EXCEL, HUB = "form", "excel", "hub"
@@ -113,13 +114,13 @@ def queue_query(*, awaiting: str, region_prefix: str, library: str = "", source:
                 submitter: str = "", start=None, end=None):
     """One level's open submissions in a region, oldest first, with the queue's filters."""
     stmt = select(Submission).where(Submission.awaiting == awaiting,
-                                    Submission.region_code.startswith(region_prefix, autoescape=True))
+                                    within_prefix(Submission.region_code, region_prefix))
     if library:
         stmt = stmt.where(Submission.library == library)
     if source:
         stmt = stmt.where(Submission.source == source)
     if region:
-        stmt = stmt.where(Submission.region_code.startswith(region, autoescape=True))
+        stmt = stmt.where(within_prefix(Submission.region_code, region))
     if submitter:
         stmt = stmt.where(Submission.submitter_name.contains(submitter, autoescape=True))
     if start is not None:
@@ -134,7 +135,7 @@ def counts_by_library(*, awaiting: str, region_prefix: str, session) -> dict[str
     from sqlmodel import func
 
     stmt = (select(Submission.library, func.count()).where(
-        Submission.awaiting == awaiting, Submission.region_code.startswith(region_prefix, autoescape=True))
+        Submission.awaiting == awaiting, within_prefix(Submission.region_code, region_prefix))
         .group_by(Submission.library))
     return dict(session.exec(stmt).all())
 
