@@ -15,7 +15,7 @@ from app.docking.models import states_for as push_states_for
 from app.files.fields import Owner, uploads_for
 from app.libraries import bp
 from app.libraries.records import SORTS, STATUS_LABELS, find_by_key, records_query
-from app.libraries.registry import RELATIONS, Library, get_library
+from app.libraries.registry import RELATIONS, Library, generation_of, get_library
 from app.libraries.service import owner_for_new, save
 from app.pagination import paginate
 from app.refusal import Refused, show_on
@@ -53,12 +53,15 @@ def record_list(key: str):
     region_options = dicts_service.regions_below(current_user.region_code, session=get_session())
     args = list_args(request.args, {"q": TEXT, "region": codes_of(region_options), "industry": codes("industry"),
                                     "status": STATUS_LABELS, "sort": SORTS})
+    scope = current_scope()
     page = paginate(
         records_query(lib.model, visible=_visible(lib), q=args["q"],
                       region_prefix=region_prefix(args["region"]) if args["region"] else "",
                       industry=args["industry"], status=args["status"],
                       sort=args["sort"] or "-updated", search_columns=lib.search_columns),
         session=get_session(), page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"],
+        # The count is kept until the library's table changes; the sort does not change it.
+        count_key=(generation_of(lib), (lib.key, scope, args["q"], args["region"], args["industry"], args["status"])),
     )
     names = dicts_service.region_names((r.region_code for r in page.items), session=get_session())
     return render("libraries/list.html", "libraries/_table.html", lib=lib, page=page, args=args,

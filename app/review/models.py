@@ -168,5 +168,13 @@ def unread_count(user_id: int, *, session) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None))).one()
 
 
+def unread_subquery(user_id_column):
+    """unread_count as a scalar subquery over a user-id column, to ride along another query."""
+    from sqlmodel import func
+
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id_column, Notification.read_at.is_(None)).scalar_subquery())
+
+
 def notifications_query(user_id: int):
     return select(Notification).where(Notification.user_id == user_id).order_by(Notification.id.desc())
