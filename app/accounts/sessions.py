@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, flash, g, redirect, request, url_for
 from flask_login import login_user, logout_user
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from app.accounts.models import LoginSession, User, open_sessions_of, session_by_token_hash
@@ -35,13 +36,20 @@ def add_user_extra(name: str, subquery: Callable[[Any], Any]) -> None:
 
 def _session_and_user(token_hash: str, *, session) -> tuple[LoginSession | None, User | None, dict]:
     """The login session, its user and the extras, in one query (one index seek on the token)."""
-    extras = [make(LoginSession.user_id).label(name) for name, make in USER_EXTRAS.items()]
-    stmt = (select(LoginSession, User, *extras).outerjoin(User, User.id == LoginSession.user_id)
-            .where(LoginSession.token_hash == token_hash))
-    row = session.exec(stmt).first()
+    names = tuple(USER_EXTRAS)
+    stmt = _STATEMENTS.get(names)
+    if stmt is None:  # built once per set of extras: the statement, its cache key and its SQL are reused
+        extras = [USER_EXTRAS[name](LoginSession.user_id).label(name) for name in names]
+        stmt = _STATEMENTS[names] = (
+            select(LoginSession, User, *extras).outerjoin(User, User.id == LoginSession.user_id)
+            .where(LoginSession.token_hash == bindparam("token_hash")))
+    row = session.exec(stmt, params={"token_hash": token_hash}).first()
     if row is None:
         return None, None, {}
-    return row[0], row[1], {name: row[2 + i] for i, name in enumerate(USER_EXTRAS)}
+    return row[0], row[1], {name: row[2 + i] for i, name in enumerate(names)}
+
+
+_STATEMENTS: dict[tuple[str, ...], Any] = {}
 
 
 def _hash(token: str) -> str:
