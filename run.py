@@ -44,13 +44,12 @@ def main(argv: list[str] | None = None) -> None:
 
     from waitress import serve
 
-    from app.serving import raise_open_files_limit, shorten_switch_interval, waitress_options
+    from app.serving import raise_open_files_limit, waitress_options
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）", flush=True)
     options = waitress_options(app.config, threads=threads)
     raise_open_files_limit(int(options["connection_limit"]) + 256)  # sockets, plus the database and files
-    shorten_switch_interval()
     serve(app, host=host, port=port, **options)
 
 

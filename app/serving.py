@@ -26,19 +26,6 @@ def waitress_options(config: Mapping[str, object], *, threads: int | None = None
     }
 
 
-def shorten_switch_interval(seconds: float | None = None) -> None:
-    """Let a thread that waits for the interpreter lock get it sooner (Python's default: 5 ms).
-
-    A request thread gives the lock up around every SQLite call and must take it back for each row it
-    reads; while other threads render pages, each of those waits could last a whole interval, and a page
-    of 20 rows then waited far longer than it worked. A shorter interval costs a little switching.
-    """
-    import os
-    import sys
-
-    sys.setswitchinterval(seconds or float(os.environ.get("SMEDT_SWITCH_INTERVAL", "0.0005")))
-
-
 def raise_open_files_limit(wanted: int) -> int:
     """Raise this process's soft limit on open files towards `wanted` (never past the hard limit).
 

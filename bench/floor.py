@@ -49,11 +49,10 @@ def main(argv: list[str] | None = None) -> None:
     from waitress import serve
 
     from app.config import instance_path, load_settings
-    from app.serving import raise_open_files_limit, shorten_switch_interval, waitress_options
+    from app.serving import raise_open_files_limit, waitress_options
 
     options = waitress_options(load_settings(instance_path()), threads=args.threads)  # run.py's settings
     raise_open_files_limit(int(options["connection_limit"]) + 256)
-    shorten_switch_interval()  # as run.py
     print(f"floor on http://127.0.0.1:{args.port}/", flush=True)
     serve(make_app(), host="127.0.0.1", port=args.port, **options)
 
