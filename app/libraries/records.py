@@ -59,9 +59,10 @@ def list_indexes(table: str, *search_columns: str) -> tuple[Index, ...]:
 
     A list counts its matches and shows one page newest first (updated_at desc, id desc). Each index
     starts with what a query seeks on, then follows that order (so a page stops after its rows), then
-    carries the columns the WHERE clause reads (the region scope, whose prefix LIKE seeks nothing, and
-    the keyword search's columns): counting and skipping non-matching rows then read the narrow index,
-    never the wide rows with their payload. `search_columns` are the library's own searched columns.
+    carries the columns the WHERE clause reads (the region and the keyword search's columns): counting
+    and skipping non-matching rows then read the narrow index, never the wide rows with their payload.
+    The region scope seeks its level's index, substr(region_code, 1, 2|4|6), which is in the list's order
+    (app/accounts/scope.py within_prefix). `search_columns` are the library's own searched columns.
     """
     PREFIX_INDEXED.add(table)
     covered = ("region_code", "title", "credit_code", *search_columns)
