@@ -17,6 +17,7 @@ depends_on = None
 TABLES = {"provider": (), "product": ("company_name",), "pilot_enterprise": (), "performance_target": (),
           "archive": ()}
 LEVELS = (("province", 2), ("city", 4), ("county", 6))
+GENERATIONS = ("dicts", "lib:providers", "lib:products", "lib:pilots", "lib:targets", "lib:archives")
 
 
 def upgrade() -> None:
@@ -25,6 +26,9 @@ def upgrade() -> None:
     sa.Column('value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    # One row per counter from the start, so a first write never races another process's INSERT.
+    op.bulk_insert(sa.table("cache_generation", sa.column("name", sa.String), sa.column("value", sa.Integer)),
+                   [{"name": name, "value": 0} for name in GENERATIONS])
     for table, search in TABLES.items():
         for level, digits in LEVELS:
             op.create_index(f"ix_{table}_{level}_recent", table,
