@@ -42,10 +42,12 @@ def main(argv: list[str] | None = None) -> None:
             print("\n尚未创建系统管理员。请在浏览器打开 "
                   f"http://{host}:{port}/setup ，使用初始化口令：{code}\n", flush=True)
 
-    from app.site.serving import make_server
+    from app.site.serving import make_server, raise_open_files_limit, waitress_options
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    server = make_server(app, host=host, port=port, threads=threads, ident="smedt")
+    options = waitress_options(app.config, threads=threads)
+    raise_open_files_limit(int(options["connection_limit"]) + 256)  # sockets, plus the database and files
+    server = make_server(app, host=host, port=port, **options)
     print(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）", flush=True)
     server.run()
 

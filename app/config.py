@@ -17,6 +17,10 @@ DEFAULTS: dict[str, object] = {
     "HOST": "127.0.0.1",
     "PORT": 8000,
     "THREADS": 8,
+    # waitress, sized for 1 000 idle keep-alive browsers (app/site/serving.py, README "Sizing a deployment").
+    "CONNECTION_LIMIT": 2000,  # open connections at once; each costs a socket, not a thread
+    "CHANNEL_TIMEOUT": 300,  # seconds an idle keep-alive connection is kept
+    "BACKLOG": 2048,  # connections the kernel queues while waitress is busy accepting
     "TIMEZONE": "Asia/Shanghai",
     "SESSION_IDLE_MINUTES": 30,
     "LOGIN_MAX_FAILURES": 5,

@@ -23,10 +23,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
+def make_engine(url: str, busy_timeout_ms: int = 5000, pool_size: int = 10) -> Engine:
+    """`pool_size`: connections kept open, at least one per server thread (init_app). A connection beyond
+    the pool is closed when returned, and a new one must read the whole schema again before its first
+    query: with fewer kept than threads, every busy request would pay for that."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True, pool_size=pool_size)
+    engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=pool_size)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record):
@@ -47,7 +50,8 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
 
 def init_app(app: Flask) -> None:
     app.extensions["smedt_engine"] = make_engine(
-        app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        pool_size=int(app.config["THREADS"]) + 4,  # the server's threads, the push worker, CLI and spare
     )
     app.teardown_appcontext(_close_session)
 

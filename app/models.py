@@ -6,6 +6,7 @@ from app.dicts.models import DictItem, Industry, Region  # noqa: F401
 from app.docking.models import DockingSetting, DockingState, OutboxItem, PushBatch, PushState  # noqa: F401
 from app.evaluations.models import Evaluation, EvaluationFact, EvidenceFile, RuleRevision  # noqa: F401
 from app.files.models import StoredFile  # noqa: F401
+from app.generations import Generation  # noqa: F401
 from app.hub.models import DockedPlatform, HubCall, HubQuotaUse, HubSetting, HubToken  # noqa: F401
 from app.oauth_client.models import IdpIdentity, IdpSetting  # noqa: F401
 from app.oauth_server.models import OAuthApp, OAuthCode, OAuthConsent, OAuthToken  # noqa: F401

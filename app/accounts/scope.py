@@ -13,7 +13,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import false, true
+from sqlalchemy import and_, false, func, literal_column, true
 from sqlalchemy.sql import ColumnElement
 
 from app.accounts import roles
@@ -30,6 +30,46 @@ def region_prefix(code: str) -> str:
     if code.endswith("00"):
         return code[:4]
     return code
+
+
+def prefix_upper(prefix: str) -> str | None:
+    """The least code greater than every code starting with `prefix` ("4107" → "4108", "4199" → "4200"),
+    None if there is none ("99"). Digits only, so the bound compares the same under any collation."""
+    if not prefix.isdigit():
+        raise ValueError(f"not a region code prefix: {prefix!r}")
+    if set(prefix) == {"9"}:
+        return None
+    return str(int(prefix) + 1).zfill(len(prefix))
+
+
+# The tables whose lists carry an index per region level on the code's leading digits (the library
+# records, app/libraries/records.py list_indexes), and those levels: (name, digits).
+PREFIX_INDEXED: set[str] = set()
+PREFIX_LEVELS = (("province", 2), ("city", 4), ("county", 6))
+
+
+def prefix_expression(digits: int) -> str:
+    """The indexed expression of one level: substr() is standard SQL, in SQLite and PostgreSQL alike."""
+    return f"substr(region_code, 1, {digits})"
+
+
+def within_prefix(column, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with the region prefix `prefix`, in a form an index can seek ('' matches all).
+
+    On a library table: substr(region_code, 1, 4) = '4107', which its level's index answers in the list's
+    order (a page reads 20 index entries). Elsewhere a range, region_code >= '4107' AND < '4108', which a
+    plain index on the code seeks. Never a prefix LIKE: that reads every entry.
+    """
+    if not prefix:
+        return true()
+    if not prefix.isdigit():  # not a region code: the plain prefix test, never a wrong range
+        return column.startswith(prefix, autoescape=True)
+    table = getattr(getattr(column, "table", None), "name", None)
+    if table in PREFIX_INDEXED and column.key == "region_code" and len(prefix) in dict(PREFIX_LEVELS).values():
+        # Literal digits, not bound parameters: an index on an expression serves only the same expression.
+        return func.substr(column, literal_column("1"), literal_column(str(len(prefix)))) == prefix
+    upper = prefix_upper(prefix)
+    return column >= prefix if upper is None else and_(column >= prefix, column < upper)
 
 
 def region_covers(outer: str, inner: str | None) -> bool:
@@ -55,7 +95,7 @@ class Scope:
         Officials see their region; bound users (enterprise, provider) see only records carrying their
         credit code; everyone else sees nothing unless the caller grants more explicitly.
         """
-        in_region = region_col.startswith(region_prefix(self.region_code), autoescape=True)
+        in_region = within_prefix(region_col, region_prefix(self.region_code or ""))
         if self.is_official:
             return in_region
         if self.role in roles.BOUND_ROLES and credit_col is not None and self.credit_code:
@@ -66,7 +106,7 @@ class Scope:
         """Region scope alone, for administrators' lists (users of my region)."""
         if not self.region_code:
             return true()
-        return region_col.startswith(region_prefix(self.region_code), autoescape=True)
+        return within_prefix(region_col, region_prefix(self.region_code))
 
     def allows(self, *, region_code: str | None, credit_code: str | None = None) -> bool:
         if self.is_official:

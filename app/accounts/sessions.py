@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app, flash, g, redirect, request, url_for
 from flask_login import login_user, logout_user
+from sqlalchemy import bindparam
+from sqlmodel import select
 
 from app.accounts.models import LoginSession, User, open_sessions_of, session_by_token_hash
 from app.db import get_session, utcnow, write
@@ -19,6 +23,33 @@ from app.extensions import login_manager
 
 # Touch last_seen_at at most this often, so reading pages does not turn every request into a write.
 _TOUCH_EVERY = timedelta(seconds=60)
+
+# What other areas want to know of the signed-in user on every page, read in the session's one query:
+# name → a function of the user-id column giving a scalar subquery (app/review: the unread count).
+# The values are in `g.user_extras` for the rest of the request.
+USER_EXTRAS: dict[str, Callable[[Any], Any]] = {}
+
+
+def add_user_extra(name: str, subquery: Callable[[Any], Any]) -> None:
+    USER_EXTRAS[name] = subquery
+
+
+def _session_and_user(token_hash: str, *, session) -> tuple[LoginSession | None, User | None, dict]:
+    """The login session, its user and the extras, in one query (one index seek on the token)."""
+    names = tuple(USER_EXTRAS)
+    stmt = _STATEMENTS.get(names)
+    if stmt is None:  # built once per set of extras: the statement, its cache key and its SQL are reused
+        extras = [USER_EXTRAS[name](LoginSession.user_id).label(name) for name in names]
+        stmt = _STATEMENTS[names] = (
+            select(LoginSession, User, *extras).outerjoin(User, User.id == LoginSession.user_id)
+            .where(LoginSession.token_hash == bindparam("token_hash")))
+    row = session.exec(stmt, params={"token_hash": token_hash}).first()
+    if row is None:
+        return None, None, {}
+    return row[0], row[1], {name: row[2 + i] for i, name in enumerate(names)}
+
+
+_STATEMENTS: dict[tuple[str, ...], Any] = {}
 
 
 def _hash(token: str) -> str:
@@ -61,10 +92,9 @@ def end_all(user_id: int, reason: str) -> int:
 @login_manager.user_loader
 def _load(token: str) -> User | None:
     session = get_session()
-    row = session_by_token_hash(_hash(token), session=session)
+    row, user, extras = _session_and_user(_hash(token), session=session)
     if row is None or row.ended_at is not None:
         return None
-    user = session.get(User, row.user_id)
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if user is None or not user.is_active or now - row.last_seen_at > idle:
@@ -77,6 +107,7 @@ def _load(token: str) -> User | None:
         with write(session):
             row.last_seen_at = now
     g.login_token = token
+    g.user_extras = extras
     return user
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.generations import DICTS, track
+
 
 class Region(SQLModel, table=True):
     """GB/T 2260 down to county level, plus the spec's own extra code 650091.
@@ -50,3 +52,9 @@ class DictItem(SQLModel, table=True):
     parent_code: str | None = Field(default=None, max_length=80)
     note: str = Field(default="", max_length=100)  # e.g. the file-type size limit text
     max_bytes: int | None = None  # file types: the limit as a number
+
+
+# The reference data is held in memory (app/dicts/memo.py); a write to these tables tells every process.
+track("region", DICTS)
+track("industry", DICTS)
+track("dict_item", DICTS)

@@ -1,10 +1,12 @@
 """Named queries over the reference data. Nothing is cached in module globals: every app (and every
-test database) has its own tables."""
+test database) has its own tables. What every page asks (region names, the 区域 filter's options, a
+region's label) is answered from the app's in-memory copy of the regions (memo.py)."""
 from __future__ import annotations
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from app.dicts import memo
 from app.dicts.models import DictItem, Industry, Region
 from app.dicts.spec_dicts import TITLES, scene_paths
 from app.pagination import Page, paginate
@@ -30,8 +32,12 @@ def region_chain(code: str | None, *, session: Session) -> list[Region]:
 
 def region_label(code: str | None, *, session: Session) -> str:
     """"河南省 / 新乡市 / 新乡县" (placeholders such as 市辖区 left out), "未知区域" if unknown."""
-    names = [r.name for r in region_chain(code, session=session) if not r.is_placeholder]
-    return " / ".join(names) or UNKNOWN_REGION
+    by_code, chain = memo.regions(session).by_code, []
+    region = by_code.get(code) if code else None
+    while region is not None and len(chain) < 4:
+        chain.insert(0, region)
+        region = by_code.get(region.parent_code) if region.parent_code else None
+    return " / ".join(r.name for r in chain if not r.is_placeholder) or UNKNOWN_REGION
 
 
 def region_names(codes, *, session: Session) -> dict[str, str]:
@@ -39,7 +45,8 @@ def region_names(codes, *, session: Session) -> dict[str, str]:
     codes = {c for c in codes if c}
     if not codes:
         return {}
-    return dict(session.exec(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+    by_code = memo.regions(session).by_code
+    return {c: by_code[c].name for c in codes if c in by_code}
 
 
 def provinces(*, session: Session) -> list[Region]:
@@ -60,8 +67,11 @@ def regions_below(code: str, *, session: Session) -> list[tuple[str, str]]:
     cities, a city's counties; nothing below a county (or a city that stands alone)."""
     if not code.endswith("00"):
         return []
-    below = cities_of(code, session=session) if code.endswith("0000") else counties_of(code, session=session)
-    return [(r.code, r.name) for r in below]
+    held = memo.regions(session)
+    if code not in held.below:
+        below = held.cities_of(code) if code.endswith("0000") else held.counties_of(code)
+        held.below[code] = [(r.code, r.name) for r in below]
+    return list(held.below[code])
 
 
 def counties_of(city_code: str | None, *, session: Session) -> list[Region]:

@@ -266,6 +266,8 @@ def entries() -> dict[str, list[Entry]]:
     return {kind: out[kind] for kind in TITLES}
 
 
+@cache
 def codes(dict_type: str) -> tuple[str, ...]:
-    """The codes of one dictionary, straight from the declaration (no database needed)."""
+    """The codes of one dictionary, straight from the declaration (no database needed; computed once:
+    every list page's filters ask for them)."""
     return tuple(e.code for e in entries()[dict_type])

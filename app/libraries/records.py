@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Index, Text
+from sqlalchemy import ColumnElement, Index, Text, text
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.accounts.scope import PREFIX_INDEXED, PREFIX_LEVELS, prefix_expression, within_prefix
 from app.db import utcnow
 
 # The working copy's review state. `submitted` means a submission of it awaits review (app/review);
@@ -61,12 +62,20 @@ def list_indexes(table: str, *search_columns: str) -> tuple[Index, ...]:
 
     A list counts its matches and shows one page newest first (updated_at desc, id desc). Each index
     starts with what a query seeks on, then follows that order (so a page stops after its rows), then
-    carries the columns the WHERE clause reads (the region scope, whose prefix LIKE seeks nothing, and
-    the keyword search's columns): counting and skipping non-matching rows then read the narrow index,
-    never the wide rows with their payload. `search_columns` are the library's own searched columns.
+    carries the columns the WHERE clause reads (the region and the keyword search's columns): counting
+    and skipping non-matching rows then read the narrow index, never the wide rows with their payload.
+    The region scope seeks its level's index, substr(region_code, 1, 2|4|6), which is in the list's order
+    (app/accounts/scope.py within_prefix). `search_columns` are the library's own searched columns.
     """
+    PREFIX_INDEXED.add(table)
+    covered = ("region_code", "title", "credit_code", *search_columns)
     return (
         Index(f"ix_{table}_recent", "updated_at", "id", "region_code", "title", "credit_code", *search_columns),
+        # The region scope seeks these: one per level of GB/T 2260 (province, city, county), each in the
+        # list's order, so a page of 新乡市's records reads its 20 index entries, not the region's
+        # (app/accounts/scope.py within_prefix).
+        *(Index(f"ix_{table}_{level}_recent", text(prefix_expression(n)), "updated_at", "id", *covered)
+          for level, n in PREFIX_LEVELS),
         Index(f"ix_{table}_status_recent", "status", "updated_at", "id", "region_code"),
         Index(f"ix_{table}_industry_recent", "industry", "updated_at", "id", "region_code"),
     )
@@ -89,7 +98,7 @@ def records_query(model: type[R], *, visible: ColumnElement[bool], q: str = "", 
             clause = clause | getattr(model, name).ilike(like)
         stmt = stmt.where(clause)
     if region_prefix:
-        stmt = stmt.where(col(model.region_code).startswith(region_prefix, autoescape=True))
+        stmt = stmt.where(within_prefix(model.region_code, region_prefix))
     if industry:
         stmt = stmt.where(model.industry == industry)
     if status:

@@ -134,8 +134,16 @@ def relate(library: Library, relation: Relation) -> None:
 
 
 def register(library: Library) -> Library:
+    from app.generations import track
+
     LIBRARIES[library.key] = library
+    track(str(library.model.__tablename__), generation_of(library))  # the list counts' cache (app/listcache.py)
     return library
+
+
+def generation_of(library: Library) -> str:
+    """The name of the counter every write to the library's table raises (app/generations.py)."""
+    return f"lib:{library.key}"
 
 
 def load_all() -> dict[str, Library]:

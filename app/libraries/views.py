@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,7 +18,7 @@ from app.docking.models import states_for as push_states_for
 from app.files.fields import Owner, uploads_for
 from app.libraries import bp
 from app.libraries.records import SORTS, STATUS_LABELS, RecordBase, find_by_key, records_query
-from app.libraries.registry import RELATIONS, Library, Relation, get_library
+from app.libraries.registry import RELATIONS, Library, Relation, generation_of, get_library
 from app.libraries.service import owner_for_new, save
 from app.pagination import paginate
 from app.refusal import Refused, show_on
@@ -55,19 +56,32 @@ def record_list(key: str) -> ResponseReturnValue:
     region_options = dicts_service.regions_below(current_user.region_code, session=get_session())
     args = list_args(request.args, {"q": TEXT, "region": codes_of(region_options), "industry": codes("industry"),
                                     "status": STATUS_LABELS, "sort": SORTS})
+    scope = current_scope()
     page = paginate(
         records_query(lib.model, visible=_visible(lib), q=args["q"],
                       region_prefix=region_prefix(args["region"]) if args["region"] else "",
                       industry=args["industry"], status=args["status"],
                       sort=args["sort"] or "-updated", search_columns=lib.search_columns),
         session=get_session(), page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"],
+        # The count is kept until the library's table changes; the sort does not change it.
+        count_key=(generation_of(lib), (lib.key, scope, args["q"], args["region"], args["industry"], args["status"])),
     )
     names = dicts_service.region_names((r.region_code for r in page.items), session=get_session())
     return render("libraries/list.html", "libraries/_table.html", lib=lib, page=page, args=args,
                   region_options=region_options, industries=[(name, name) for name in codes("industry")],
                   status_labels=STATUS_LABELS,
-                  region_names=names,
+                  region_names=names, record_url=_record_urls(lib),
                   push_states=push_states_for(lib.key, [r.id for r in page.items], session=get_session()))
+
+
+_SAMPLE_ID = 987654321
+
+
+def _record_urls(lib: Library) -> Callable[[int], str]:
+    """id → the record's URL, building the route once per page instead of once per row."""
+    sample = lib.record_url(_SAMPLE_ID)
+    head, _, tail = sample.partition(str(_SAMPLE_ID))
+    return lambda record_id: f"{head}{record_id}{tail}"
 
 
 def _owner_of(lib: Library, record: RecordBase | None) -> Owner:

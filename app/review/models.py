@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Index, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.accounts.scope import within_prefix
 from app.db import utcnow
 
 FORM, EXCEL, HUB = "form", "excel", "hub"
@@ -116,13 +118,13 @@ def queue_query(*, awaiting: str | None, region_prefix: str, library: str = "", 
                 end: datetime | None = None) -> SelectOfScalar[Submission]:
     """One level's open submissions in a region, oldest first, with the queue's filters."""
     stmt = select(Submission).where(Submission.awaiting == awaiting,
-                                    col(Submission.region_code).startswith(region_prefix, autoescape=True))
+                                    within_prefix(Submission.region_code, region_prefix))
     if library:
         stmt = stmt.where(Submission.library == library)
     if source:
         stmt = stmt.where(Submission.source == source)
     if region:
-        stmt = stmt.where(col(Submission.region_code).startswith(region, autoescape=True))
+        stmt = stmt.where(within_prefix(Submission.region_code, region))
     if submitter:
         stmt = stmt.where(col(Submission.submitter_name).contains(submitter, autoescape=True))
     if start is not None:
@@ -137,7 +139,7 @@ def counts_by_library(*, awaiting: str | None, region_prefix: str, session: Sess
     from sqlmodel import func
 
     stmt = (select(Submission.library, func.count()).where(
-        Submission.awaiting == awaiting, col(Submission.region_code).startswith(region_prefix, autoescape=True))
+        Submission.awaiting == awaiting, within_prefix(Submission.region_code, region_prefix))
         .group_by(Submission.library))
     return dict(session.exec(stmt).all())
 
@@ -172,3 +174,11 @@ def unread_count(user_id: int, *, session: Session) -> int:
 
 def notifications_query(user_id: int) -> SelectOfScalar[Notification]:
     return select(Notification).where(Notification.user_id == user_id).order_by(col(Notification.id).desc())
+
+
+def unread_subquery(user_id_column: Any) -> Any:
+    """unread_count as a scalar subquery over a user-id column, to ride along another query."""
+    from sqlmodel import func
+
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id_column, col(Notification.read_at).is_(None)).scalar_subquery())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -40,6 +40,10 @@ def template_context() -> dict:
     """The unread-notification count for the top bar's 消息 badge."""
     if not current_user.is_authenticated:
         return {}
+    known = g.get("user_extras", {})
+    if "unread_notifications" in known and request.method in ("GET", "HEAD"):
+        # Read with the login session (app/review/__init__.py); a GET changes no notification.
+        return {"unread_notifications": known["unread_notifications"]}
     return {"unread_notifications": unread_count(current_user.id, session=get_session())}
 
 

@@ -7,9 +7,10 @@ bp = Blueprint("site", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.site import errors, security, templating, views  # noqa: F401  (views registers routes)
+    from app.site import assets, errors, security, templating, views  # noqa: F401  (views registers routes)
 
     app.register_blueprint(bp)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    assets.init_app(app)
