@@ -153,10 +153,20 @@ def test_self_then_onsite_then_archive_and_analysis(live_server, browser, make_u
     ent.wait_for_selector("text=等待市级审核")
 
     # 5. The city approves; the archive shows the level and where it came from.
+    # The assessor opens its own supporting material again.
+    ass.goto(onsite_url)
+    with ass.expect_download() as got:
+        ass.click("main >> text=网络拓扑图")
+    assert got.value.suggested_filename == "topo.png"
+    # The city decides in the review queue, from the evaluation's page.
     cty.goto(onsite_url)
-    cty.click("#decide >> text=审核通过")
-    cty.wait_for_selector("text=数字化水平等级已写入一企一档")
-    onsite_level = cty.inner_text("main dl.facts >> strong")
+    cty.click("#decide >> text=到审核队列审核")
+    cty.wait_for_selector("#evaluation-under-review")
+    onsite_level = cty.inner_text("#evaluation-under-review strong")
+    cty.click("#approve")
+    cty.wait_for_selector("#pane-message >> text=已审核通过")
+    cty.goto(onsite_url)
+    assert "将数字化水平等级写入企业档案" in cty.inner_text("main")
     cty.click("nav >> text=一企一档")
     cty.click("main table >> text=长垣市恒力起重机械有限公司")
     cty.wait_for_selector("#level-source")

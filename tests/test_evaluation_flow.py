@@ -20,6 +20,7 @@ from app.db import get_session
 from app.demo import _credit_code
 from app.evaluations import rules as R
 from app.evaluations.models import Evaluation, RuleRevision
+from app.review.models import open_submissions_of
 from tests.evaluation_support import BASE, CREDIT, MANAGE, OTHER_CREDIT, PNG, RESULTS, RULES, SCENES, seed_pilot
 from tests.samples import login
 
@@ -145,15 +146,37 @@ def test_onsite_assessment_assigned_confirmed_approved_fills_the_archive(client,
     assert client.post(f"/evaluations/{ev_id}/confirm", data={"agree": "yes"}).status_code == 302
     client.post("/logout")
 
+    # The city decides in the review queue; on-site results skip the county level.
+    with app.app_context():
+        sub_id = open_submissions_of("evaluation", ev_id, session=get_session())[0].id
     login(client, "county")
-    assert client.post(f"/evaluations/{ev_id}/decide", data={"decision": "approve"}).status_code == 403
+    assert "长垣市恒力起重机械有限公司" not in client.get("/review/").get_data(as_text=True)
+    r = client.post(f"/review/{sub_id}/decide", data={"decision": "approve"}, follow_redirects=True)
+    assert "该申请由市级主管部门审核" in r.get_data(as_text=True)
     client.post("/logout")
     login(client, "city")
-    r = client.post(f"/evaluations/{ev_id}/decide", data={"decision": "return", "reason": ""})
-    assert r.status_code == 422 and "退回评定人修改时必须填写原因" in r.get_data(as_text=True)
-    r = client.post(f"/evaluations/{ev_id}/decide", data={"decision": "approve"}, follow_redirects=True)
-    assert "数字化水平等级已写入一企一档" in r.get_data(as_text=True)
-    assert client.post(f"/evaluations/{ev_id}/decide", data={"decision": "approve"}).status_code == 422
+    queue = client.get("/review/?library=evaluation").get_data(as_text=True)
+    assert "数字化水平现场评定" in queue and "长垣市恒力起重机械有限公司" in queue
+    pane = client.get(f"/review/{sub_id}").get_data(as_text=True)
+    assert "现场评定结果" in pane and "写入企业一企一档的改造前" in pane
+    r = client.post(f"/review/{sub_id}/decide", data={"decision": "return", "reason": ""})
+    assert r.status_code == 422 and "退回修改时必须填写原因" in r.get_data(as_text=True)
+    r = client.post(f"/review/{sub_id}/decide", data={"decision": "approve"}, follow_redirects=True)
+    assert "已审核通过：" in r.get_data(as_text=True)
+    r = client.post(f"/review/{sub_id}/decide", data={"decision": "approve"}, follow_redirects=True)
+    assert "无需重复操作" in r.get_data(as_text=True)
+    overview = client.get(f"/evaluations/{ev_id}").get_data(as_text=True)
+    assert "将数字化水平等级写入企业档案" in overview and "审核记录" in overview
+    client.post("/logout")
+    # The assessor opens the supporting material it uploaded (the file lies in the enterprise's scope).
+    login(client, "assessor")
+    link = re.search(rf'href="(/evaluations/{ev_id}/evidence/\d+)"', client.get(f"/evaluations/{ev_id}").get_data(as_text=True))
+    assert link, "the assessor sees a link to its evidence"
+    r = client.get(link.group(1))
+    assert r.status_code == 200 and r.data == PNG
+    assert client.get(link.group(1).rsplit("/", 1)[0] + "/999999").status_code == 404
+    client.post("/logout")
+    login(client, "city")
     with app.app_context():
         session = get_session()
         ev = session.get(Evaluation, ev_id)
@@ -162,8 +185,8 @@ def test_onsite_assessment_assigned_confirmed_approved_fills_the_archive(client,
         code = RULES.data["archive_level_codes"]["codes"][str(ev.level)]
         assert wire["transInfo"]["degitalLevel"] == code
         actions = [e.action for e in session.exec(select(AuditEvent)).all()]
-        for action in ("evaluation.assign", "evaluation.onsite_submit", "evaluation.confirm", "evaluation.approve",
-                       "evaluation.evidence", "archives.create"):
+        for action in ("evaluation.assign", "evaluation.onsite_submit", "evaluation.confirm", "review.submit",
+                       "review.approve", "evaluation.archive", "evaluation.evidence", "archives.create"):
             assert action in actions
     page = client.get(f"/archives/{archive.id}").get_data(as_text=True)
     assert "数字化水平等级来源" in page and "现场评定" in page

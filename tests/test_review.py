@@ -17,6 +17,7 @@ from app.review.models import Decision, Notification, Submission
 from tests.samples import PILOT, PROVIDER, _post, code, login
 
 HX = {"HX-Request": "true"}
+IN_QUEUE = {**HX, "HX-Current-URL": "http://localhost/review/?library=pilots"}  # htmx, from the queue page
 
 
 def submit_pilot(app, make_user, *, n: int = 1, county: str = "410783", name: str | None = None):
@@ -90,7 +91,7 @@ def test_two_levels_county_approves_then_city_confirms(app, make_user):
     pane = county.get(f"/review/{sub.id}", headers=HX).get_data(as_text=True)
     assert "<html" not in pane and 'class="changed"' in pane and "企业名称" in pane and "正式库中尚无此记录" in pane
 
-    answer = county.post(f"/review/{sub.id}/decide", data={"decision": "approve"}, headers=HX)
+    answer = county.post(f"/review/{sub.id}/decide", data={"decision": "approve"}, headers=IN_QUEUE)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "<html" not in html
     assert f'<tr id="sub-{sub.id}" hx-swap-oob="true"' in html and "区县已初审，待市级确认" in html
@@ -259,7 +260,7 @@ def test_a_county_official_cannot_decide_a_city_level_library(app, make_user):
     county = app.test_client()
     login(county, make_user(roles.COUNTY_OFFICIAL, "410783").username)
     assert "测试服务商1有限公司" not in county.get("/review/").get_data(as_text=True)
-    assert "等待市级确认" in decide(county, sub.id, "approve").get_data(as_text=True)
+    assert "该申请由市级主管部门审核" in decide(county, sub.id, "approve").get_data(as_text=True)
     assert subs(app)[0].status == "pending"
 
 
@@ -291,6 +292,11 @@ def test_review_levels_are_configurable(make_app, make_user):
     assert (pilot.levels, pilot.awaiting) == ("city", "city")
     with pytest.raises(ValueError, match="REVIEW_LEVELS"):
         make_app(REVIEW_LEVELS="providers=province")
+    # A review kind (an area's items in the same queue) is named like a library.
+    assert make_app(REVIEW_LEVELS="evaluation=county+city").extensions["smedt_review_levels"]["evaluation"] == (
+        "county", "city")
+    with pytest.raises(ValueError, match="“nothing”不存在"):
+        make_app(REVIEW_LEVELS="nothing=city")
 
 
 def test_an_officials_own_entry_is_applied_and_recorded(app, client, login_as):

@@ -59,6 +59,7 @@ ACTION_LABELS = {
     "oauth.revoke": "撤销第三方应用授权",
     "oauth.token_revoke": "第三方应用注销令牌",
     "oauth.code_replay": "授权码被重复使用",
+    "review.submit": "提交审核",
     "review.approve": "审核通过",
     "review.confirm": "市级确认通过",
     "review.reject": "驳回申请",
@@ -91,9 +92,10 @@ ACTION_LABELS = {
     "evaluation.onsite_submit": "提交现场评定结果",
     "evaluation.confirm": "企业确认现场评定结果",
     "evaluation.object": "企业对现场评定结果提出异议",
-    "evaluation.approve": "现场评定审核通过",
+    "evaluation.approve": "现场评定审核通过",  # before the review queue decided on-site results
     "evaluation.return": "现场评定退回修改",
     "evaluation.reject": "现场评定驳回",
+    "evaluation.archive": "现场评定等级写入一企一档",
     "evaluation.rules_correct": "修订数字化水平评测指标",
 }
 

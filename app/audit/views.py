@@ -39,4 +39,7 @@ def action_labels() -> dict[str, str]:
 
 
 def target_labels() -> dict[str, str]:
-    return {**TARGET_LABELS, **{lib.key: lib.noun for lib in LIBRARIES.values()}}
+    from app.review.kinds import KINDS
+
+    return {**TARGET_LABELS, **{lib.key: lib.noun for lib in LIBRARIES.values()},
+            **{kind.key: kind.noun for kind in KINDS.values()}}

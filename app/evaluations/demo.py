@@ -92,7 +92,13 @@ def _onsite(session, city, assessor_name: str, ent_name: str, stage: str, period
     onsite.confirm(session, ev, ent, agree=True, note="与现场核查情况一致。")
     if until == "awaiting_city":
         return ev
-    return onsite.decide(session, ev, city, decision=onsite.APPROVE)
+    from app.review.models import D_APPROVE, open_submissions_of
+    from app.review.service import decide
+
+    sub = open_submissions_of("evaluation", ev.id, session=session)[0]
+    decide(session, sub.id, user=city, decision=D_APPROVE)
+    session.refresh(ev)
+    return ev
 
 
 def _cover_png(*args):

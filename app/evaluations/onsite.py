@@ -2,9 +2,9 @@
 assessor fills the index on site with evidence per question; the enterprise confirms (or objects, which
 sends it back); the city decides. An approved 改造前/改造后 result fills the enterprise's archive.
 
-The generic review queue (app/review) works on library records and their spec payloads; an evaluation is
-no library record, so its decisions follow the same rules here: a conditional UPDATE from the state the
-official saw, a reason for a return or rejection, the audit event and the notifications in one transaction.
+The city decides in the review queue (app/review): a confirmed result is submitted there as the review
+kind `evaluation` (app/evaluations/review_kind.py), and the queue's decision comes back to
+`apply_decision` in the same transaction.
 """
 from __future__ import annotations
 
@@ -31,9 +31,6 @@ from app.evaluations.models import (
 from app.evaluations.service import change_status, check_stage_period, count, notify, profile
 from app.refusal import Refused
 from app.site.ids import parse_id
-
-APPROVE, RETURN, REJECT = "approve", "return", "reject"
-DECISION_LABELS = {APPROVE: "审核通过", RETURN: "退回评定人修改", REJECT: "驳回"}
 
 
 def _link(ev: Evaluation) -> str:
@@ -115,8 +112,13 @@ def confirm(session: Session, ev: Evaluation, user, *, agree: bool, note: str = 
         raise Refused("说明不能超过 500 字。", "note")
     with write(session):
         if agree:
+            from app.evaluations.review_kind import ONSITE_REVIEW
+            from app.review.service import submit_item
+
             change_status(session, ev, AWAITING_ENTERPRISE, {"status": AWAITING_CITY, "confirmed_at": utcnow(),
                                                              "confirmed_by_name": _name(user), "reason": note or None})
+            submit_item(session, ONSITE_REVIEW, ev.id, title=ev.title, region_code=ev.region_code,
+                        credit_code=ev.credit_code, user=user, payload=_snapshot(ev))
             for official in city_officials(session, ev.region_code):
                 notify(session, official.id, f"“{ev.company_name}”已确认现场评定结果，等待市级审核。", _link(ev))
         else:
@@ -128,40 +130,36 @@ def confirm(session: Session, ev: Evaluation, user, *, agree: bool, note: str = 
     return ev
 
 
-def decide(session: Session, ev: Evaluation, official, *, decision: str, reason: str = "") -> Evaluation:
-    """通过 / 退回 / 驳回 an on-site result the enterprise confirmed. An approval makes it the enterprise's
-    result of that stage and year and, for 改造前/改造后, fills the archive's level."""
+def _snapshot(ev: Evaluation) -> dict:
+    """What the queue's history keeps of the confirmed result."""
+    result = ev.result_data or {}
+    return {"evaluation": ev.id, "company": ev.company_name, "stage": ev.stage, "period": ev.period,
+            "assessor": ev.assessor_name, "rule_version": ev.rule_version, "level": result.get("level_name"),
+            "base_score": result.get("base_score")}
+
+
+def apply_decision(session: Session, ev: Evaluation, official, *, status: str, reason: str,
+                   submitter_id: int | None) -> None:
+    """The city's decision from the review queue, carried to the evaluation inside the queue's transaction
+    (the queue has checked the official, the reason and that nobody decided first, and notified the
+    enterprise user who confirmed). An approval counts the result and fills the archive's level."""
     from app.evaluations.archive_link import fill_archive
 
-    reason = (reason or "").strip()
-    if decision not in DECISION_LABELS:
-        raise Refused("请选择审核结果。", "decision")
-    if decision != APPROVE and not reason:
-        raise Refused(f"{DECISION_LABELS[decision]}时必须填写原因。", "reason")
-    if len(reason) > 500:
-        raise Refused("原因不能超过 500 字。", "reason")
-    if official.role not in roles.OFFICIALS or not region_covers(official.region_code, ev.region_code):
-        raise Refused("您无权审核该评测。")
-    if official.role != roles.CITY_ADMIN:
-        raise Refused("现场评定结果由市级管理员审核。")
-    status = {APPROVE: APPROVED, RETURN: RETURNED, REJECT: REJECTED}[decision]
-    with write(session):
-        change_status(session, ev, AWAITING_CITY, {"status": status, "decided_at": utcnow(),
-                                                   "decided_by_name": _name(official), "reason": reason or None})
-        filled = None
-        if status == APPROVED:
-            count(session, ev)
-            filled = fill_archive(session, ev, actor=official)
-        text = {APPROVED: "已审核通过", RETURNED: f"被退回修改，原因：{reason}",
-                REJECTED: f"被驳回，原因：{reason}"}[status]
-        for user in enterprise_users(session, ev.credit_code):
+    change_status(session, ev, AWAITING_CITY, {"status": status, "decided_at": utcnow(),
+                                               "decided_by_name": _name(official), "reason": reason or None})
+    filled = None
+    if status == APPROVED:
+        count(session, ev)
+        filled = fill_archive(session, ev, actor=official)
+    text = {APPROVED: "已审核通过", RETURNED: f"被退回修改，原因：{reason}",
+            REJECTED: f"被驳回，原因：{reason}"}[status]
+    for user in enterprise_users(session, ev.credit_code):
+        if user.id != submitter_id:
             notify(session, user.id, f"贵企业的{ev.stage_label}现场评定结果{text}", _link(ev))
-        notify(session, ev.assessor_id, f"您对“{ev.company_name}”的现场评定结果{text}", _link(ev))
-        audit(session, f"evaluation.{decision}", actor=official, target_type="evaluation", target_id=ev.id,
-              region_code=ev.region_code, detail={"title": ev.title, "level": ev.level,
-                                                  **({"reason": reason} if reason else {}),
-                                                  **({"archive": filled} if filled else {})})
-    return ev
+    notify(session, ev.assessor_id, f"您对“{ev.company_name}”的现场评定结果{text}", _link(ev))
+    if filled:
+        audit(session, "evaluation.archive", actor=official, target_type="evaluation", target_id=ev.id,
+              region_code=ev.region_code, detail={"title": ev.title, "level": ev.level, "archive": filled})
 
 
 def awaiting_city_query(region_prefix: str):

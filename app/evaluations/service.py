@@ -32,7 +32,7 @@ from app.evaluations.models import (
 )
 from app.pilots.models import PilotEnterprise
 from app.refusal import Refused
-from app.review.models import Notification
+from app.review.notify import notify as send
 
 
 def this_year() -> int:
@@ -191,7 +191,7 @@ def fact_of(ev: Evaluation, rules: R.Rules) -> EvaluationFact:
 
 def notify(session: Session, user_id: int | None, text: str, link: str = "") -> None:
     if user_id is not None:
-        session.add(Notification(user_id=user_id, text=text, link=link[:255]))
+        send(session, user_id, text, link)
 
 
 def change_status(session: Session, ev: Evaluation, expected: str, values: dict) -> None:

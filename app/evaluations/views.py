@@ -21,9 +21,13 @@ from app.evaluations.models import (
     evaluations_query,
     evidence_of,
 )
+from app.evaluations.review_kind import ONSITE_REVIEW
 from app.evaluations.rules import confidence_label
+from app.files.models import StoredFile
+from app.files.views import send_stored
 from app.pagination import paginate
 from app.refusal import Refused
+from app.review.models import open_submissions_of
 from app.site.htmx import render, wants_fragment
 
 ROLES = (roles.ENTERPRISE, roles.PROVIDER, roles.COUNTY_OFFICIAL, roles.CITY_ADMIN)
@@ -157,14 +161,7 @@ def complete(evaluation_id: int):
 def overview(evaluation_id: int):
     """The evaluation's state, who assessed and decided, its evidence and the actions open to the user."""
     ev = get_evaluation_or_404(evaluation_id)
-    session = get_session()
-    rules = service.rules_for(ev, session=session)
-    return render_template("evaluations/overview.html", ev=ev, rules=rules, steps=A.steps(rules),
-                           evidence=evidence_of(ev.id, session=session), errors={},
-                           can_edit=service.can_edit(ev, current_user),
-                           can_confirm=ev.status == AWAITING_ENTERPRISE and current_user.role == roles.ENTERPRISE,
-                           can_decide=ev.status == AWAITING_CITY and current_user.role == roles.CITY_ADMIN,
-                           decisions=onsite.DECISION_LABELS)
+    return render_template("evaluations/overview.html", **_overview_context(ev, errors={}))
 
 
 @bp.post("/<int:evaluation_id>/confirm")
@@ -181,30 +178,21 @@ def confirm(evaluation_id: int):
     return redirect(url_for("evaluations.overview", evaluation_id=ev.id))
 
 
-@bp.post("/<int:evaluation_id>/decide")
-@roles_required(roles.CITY_ADMIN)
-def decide(evaluation_id: int):
-    """The city approves, returns or rejects a confirmed on-site result."""
-    ev = get_evaluation_or_404(evaluation_id)
-    try:
-        onsite.decide(get_session(), ev, current_user, decision=request.form.get("decision", ""),
-                      reason=request.form.get("reason", ""))
-    except Refused as exc:
-        return _overview_with_error(ev, exc, "reason")
-    flash(f"已{onsite.DECISION_LABELS[request.form['decision']]}。" +
-          ("数字化水平等级已写入一企一档。" if ev.archive_filled_at else ""), "success")
-    return redirect(url_for("evaluations.overview", evaluation_id=ev.id))
-
-
 def _overview_with_error(ev: Evaluation, exc: Refused, default: str):
+    return render_template("evaluations/overview.html",
+                           **_overview_context(ev, errors={exc.field or default: str(exc)}, form=request.form)), 422
+
+
+def _overview_context(ev: Evaluation, **extra) -> dict:
     session = get_session()
     rules = service.rules_for(ev, session=session)
-    return render_template("evaluations/overview.html", ev=ev, rules=rules, steps=A.steps(rules),
-                           evidence=evidence_of(ev.id, session=session), errors={exc.field or default: str(exc)},
-                           can_edit=service.can_edit(ev, current_user),
-                           can_confirm=ev.status == AWAITING_ENTERPRISE and current_user.role == roles.ENTERPRISE,
-                           can_decide=ev.status == AWAITING_CITY and current_user.role == roles.CITY_ADMIN,
-                           decisions=onsite.DECISION_LABELS, form=request.form), 422
+    # The city decides a confirmed result in the review queue; the page links to its submission there.
+    in_review = open_submissions_of(ONSITE_REVIEW.key, ev.id, session=session) if (
+        ev.status == AWAITING_CITY and current_user.role in roles.OFFICIALS) else []
+    return dict(ev=ev, rules=rules, steps=A.steps(rules), evidence=evidence_of(ev.id, session=session),
+                can_edit=service.can_edit(ev, current_user),
+                can_confirm=ev.status == AWAITING_ENTERPRISE and current_user.role == roles.ENTERPRISE,
+                review_submission=in_review[0] if in_review else None, **extra)
 
 
 @bp.post("/<int:evaluation_id>/evidence")
@@ -249,3 +237,16 @@ def assign():
 
 
 from app.evaluations import analysis_views, report_views, rule_views  # noqa: E402,F401
+
+
+@bp.get("/<int:evaluation_id>/evidence/<int:evidence_id>")
+@roles_required(*ROLES)
+def evidence_file(evaluation_id: int, evidence_id: int):
+    """A supporting material, for everyone who may see the evaluation: the assessor who uploaded it too,
+    although the file belongs to the enterprise's scope (files.download alone would refuse a provider)."""
+    ev = get_evaluation_or_404(evaluation_id)
+    row = next((e for e in evidence_of(ev.id, session=get_session()) if e.id == evidence_id), None)
+    stored = get_session().get(StoredFile, row.file_id) if row is not None else None
+    if stored is None:
+        abort(404)
+    return send_stored(stored)

@@ -5,6 +5,7 @@ from flask import abort, current_app, send_file
 from flask_login import login_required
 
 from app.files import bp, storage
+from app.files.models import StoredFile
 from app.files.service import MIMETYPES, get_file_or_404
 
 
@@ -12,7 +13,11 @@ from app.files.service import MIMETYPES, get_file_or_404
 @login_required
 def download(file_id: int):
     """The file as an attachment under its original name, if it belongs to a record the user may see."""
-    stored = get_file_or_404(file_id)
+    return send_stored(get_file_or_404(file_id))
+
+
+def send_stored(stored: StoredFile):
+    """A stored file as an attachment under its original name (the caller has checked the user may see it)."""
     path = storage.blob_path(stored.sha256)
     if not path.is_file():
         current_app.logger.error("stored file %s: blob %s is missing", stored.id, stored.sha256)

@@ -1,4 +1,5 @@
-"""Submitting, deciding and applying: the only way a library record's formal version changes.
+"""Submitting, deciding and applying: the only way a library record's formal version changes, and the way
+every other reviewed item (a review kind, app/review/kinds.py) is decided.
 
 `submit()` and `apply_direct()` run inside the caller's write transaction (libraries.service.save, and
 later the Excel import and the hub); the decisions open their own. Every decision is a conditional UPDATE
@@ -8,6 +9,7 @@ the submitter's notification commit together.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,7 @@ from app.db import utcnow, write
 from app.libraries import records
 from app.libraries.registry import LIBRARIES, Library
 from app.refusal import Refused
+from app.review.kinds import KINDS, Kind
 from app.review.models import (
     APPROVED,
     CITY,
@@ -72,6 +75,7 @@ def parse_levels(value: object) -> dict[str, tuple[str, ...]]:
     """REVIEW_LEVELS (`pilots=county+city,providers=city`, or a TOML table) → library → levels.
     A library it does not name takes its default; a wrong value raises ValueError with the reason."""
     items = {key: lib.review_levels for key, lib in LIBRARIES.items()}
+    items.update((key, kind.review_levels) for key, kind in KINDS.items())
     if isinstance(value, dict):
         given = {str(k): str(v) for k, v in value.items()}
     else:
@@ -82,8 +86,8 @@ def parse_levels(value: object) -> dict[str, tuple[str, ...]]:
             key, level = part.split("=", 1)
             given[key.strip()] = level.strip()
     for key, level in given.items():
-        if key not in LIBRARIES:
-            raise ValueError(f"REVIEW_LEVELS 中的库“{key}”不存在，可用：{', '.join(LIBRARIES)}")
+        if key not in items:
+            raise ValueError(f"REVIEW_LEVELS 中的库“{key}”不存在，可用：{', '.join(items)}")
         if level not in LEVEL_CHOICES:
             raise ValueError(f"REVIEW_LEVELS 中“{key}”的级别“{level}”无效，可用：{', '.join(LEVEL_CHOICES)}")
     items.update(given)
@@ -192,6 +196,42 @@ def _apply(session: Session, lib: Library, record: RecordBase, sub: Submission) 
     record.status = records.APPROVED
 
 
+def _user_name(user: User | None) -> str:
+    return getattr(user, "display_name", None) or getattr(user, "username", "") or ""
+
+
+def withdraw_item(session: Session, kind: Kind, item_id: int, *, user: User | None, reason: str) -> None:
+    """Take back a kind's item still open in the queue (its owner changed it, or the area cancelled it)."""
+    for old in open_submissions_of(kind.key, item_id, session=session):
+        old.status, old.awaiting, old.decided_at, old.decided_by_name = WITHDRAWN, "", utcnow(), _user_name(user)
+        _decision(session, old, user, D_WITHDRAW, reason)
+
+
+def submit_item(session: Session, kind: Kind, item_id: int, *, title: str, payload: dict, region_code: str,
+                credit_code: str | None = None, user: User | None = None, source: str = FORM) -> Submission:
+    """Send an area's item to the two-level review (inside the caller's write transaction).
+
+    `payload` is the snapshot the history keeps of what was submitted; `region_code` decides who reviews it
+    (the officials over that region, county first where the kind's levels name a county step). A submission
+    of the same item still open is withdrawn: the latest version is the one reviewed.
+    """
+    if kind.key not in KINDS:
+        raise ValueError(f"unknown review kind {kind.key!r}")
+    withdraw_item(session, kind, item_id, user=user, reason="已被新的提交取代")
+    steps = steps_for(kind.key, region_code)
+    sub = Submission(library=kind.key, record_id=item_id, title=title[:255], source=source,
+                     payload=json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str),
+                     submitter_id=getattr(user, "id", None), submitter_name=_user_name(user),
+                     region_code=region_code, credit_code=credit_code, status=PENDING, levels="+".join(steps),
+                     awaiting=steps[0])
+    session.add(sub)
+    session.flush()
+    _decision(session, sub, user, D_SUBMIT)
+    audit(session, "review.submit", actor=user, target_type=kind.key, target_id=item_id, region_code=region_code,
+          detail={"submission": sub.id, "title": sub.title})
+    return sub
+
+
 # --------------------------------------------------------------------------------------------- deciding
 
 def load_for(session: Session, submission_id: int, user: User) -> Submission:
@@ -235,8 +275,10 @@ def _decidable(session: Session, submission_id: int, user: User) -> tuple[Submis
     if not sub.is_open:
         raise _already(sub)
     if level is None or sub.awaiting != level:
-        raise Refused("该申请等待区县主管部门初审。" if sub.awaiting == COUNTY
-                      else "该申请已通过区县初审，等待市级确认。")
+        if sub.awaiting == COUNTY:
+            raise Refused("该申请等待区县主管部门初审。")
+        raise Refused("该申请已通过区县初审，等待市级确认。" if COUNTY in sub.levels.split("+")
+                      else "该申请由市级主管部门审核。")
     return sub, level
 
 
@@ -280,6 +322,18 @@ def _apply_outcome(session: Session, lib: Library, sub: Submission, reason: str)
     return f"您提交的{noun}“{title}”{verb}，原因：{reason}"
 
 
+def _kind_outcome(session: Session, kind: Kind, sub: Submission, reason: str, user: User) -> str:
+    """Carry the decision to a kind's item (its hook); the submitter's notification text."""
+    kind.decided(session, sub, user)
+    noun, title = kind.noun, sub.title or "未命名"
+    if sub.status == APPROVED:
+        return f"您提交的{noun}“{title}”已审核通过。"
+    if sub.status == COUNTY_APPROVED:
+        return f"您提交的{noun}“{title}”已通过区县初审，等待市级确认。"
+    verb = "被驳回" if sub.status == REJECTED else "被退回修改"
+    return f"您提交的{noun}“{title}”{verb}，原因：{reason}"
+
+
 AUDIT_ACTIONS = {D_CONFIRM: "review.confirm", D_APPROVE: "review.approve", D_REJECT: "review.reject",
                  D_RETURN: "review.return"}
 
@@ -287,16 +341,22 @@ AUDIT_ACTIONS = {D_CONFIRM: "review.confirm", D_APPROVE: "review.approve", D_REJ
 def _decide(session: Session, submission_id: int, *, user: User, decision: str, reason: str, bulk: bool) -> Submission:
     reason = _checked_reason(decision, reason)
     sub, level = _decidable(session, submission_id, user)
-    lib = LIBRARIES[sub.library]
     _write_outcome(session, sub, _outcome(sub, level, decision, reason),
                    getattr(user, "display_name", None) or user.username)
     # A city approval after a county one confirms it (审核 → 确认): the history names the two steps apart.
     stored = D_CONFIRM if decision == D_APPROVE and level == CITY and COUNTY in sub.levels.split("+") else decision
     _decision(session, sub, user, stored, reason or None)
-    notify(session, sub.submitter_id, _apply_outcome(session, lib, sub, reason), _link(lib, sub.record_id))
+    lib = LIBRARIES.get(sub.library)
+    if lib is not None:
+        text, link = _apply_outcome(session, lib, sub, reason), _link(lib, sub.record_id)
+    else:
+        kind = KINDS[sub.library]
+        text = _kind_outcome(session, kind, sub, reason, user)
+        link = kind.url(sub.record_id) if has_request_context() else ""
+    notify(session, sub.submitter_id, text, link)
     detail = {"submission": sub.id, "title": sub.title, "status": sub.status,
               **({"reason": reason} if reason else {}), **({"bulk": True} if bulk else {})}
-    audit(session, AUDIT_ACTIONS[stored], actor=user, target_type=lib.key, target_id=sub.record_id,
+    audit(session, AUDIT_ACTIONS[stored], actor=user, target_type=sub.library, target_id=sub.record_id,
           region_code=sub.region_code, detail=detail)
     return sub
 

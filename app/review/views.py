@@ -3,6 +3,7 @@ state every record page shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,6 +18,7 @@ from app.pagination import Page, paginate
 from app.refusal import Refused
 from app.review import bp, diff
 from app.review import service as review
+from app.review.kinds import KINDS, titles
 from app.review.models import (
     LEVEL_LABELS,
     SOURCE_LABELS,
@@ -74,7 +76,7 @@ def _region_options() -> list[tuple[str, str]]:
 
 
 def _args() -> dict:
-    return list_args(request.values, {"library": LIBRARIES, "source": SOURCE_LABELS,
+    return list_args(request.values, {"library": titles(), "source": SOURCE_LABELS,
                                       "region": codes_of(_region_options()), "submitter": TEXT,
                                       "date_from": DATE, "date_to": DATE})
 
@@ -101,7 +103,7 @@ def _queue_context(args: dict, page_no: int = 1, **extra: object) -> dict:
     counts = _counts()
     page = _queue_page(args, counts, page_no)
     names = dicts_service.region_names({s.region_code for s in page.items}, session=get_session())
-    return dict(page=page, args=args, counts=counts, libraries=LIBRARIES, region_names=names,
+    return dict(page=page, args=args, counts=counts, libraries=titles(), region_names=names,
                 region_options=_region_options(), sources=SOURCE_LABELS, level=_level(),
                 level_label=LEVEL_LABELS.get(_level() or "", ""),
                 **extra)
@@ -124,17 +126,21 @@ def _submission_or_404(submission_id: int) -> Submission:
 
 
 def _pane_context(sub: Submission, **extra: object) -> dict:
+    history = [(sub, d) for d in decisions_of([sub.id], session=get_session())]
+    names = dicts_service.region_names([sub.region_code], session=get_session())
+    common = dict(sub=sub, history=history, region_name=names.get(sub.region_code, ""),
+                  can_decide=sub.is_open and sub.awaiting == _level(), reason="", errors={}, **extra)
+    if sub.library in KINDS:  # an area's item: its own template shows it
+        kind = KINDS[sub.library]
+        return dict(common, lib=kind, kind=kind, item=kind.load(get_session(), sub.record_id))
     lib = LIBRARIES[sub.library]
     record = get_session().get(lib.model, sub.record_id)
     proposed = sub.wire
     formal = record.formal if record is not None else None
     form = lib.form.from_wire(proposed)
     lines = diff.compare(proposed, formal, diff.field_labels(form))
-    history = [(sub, d) for d in decisions_of([sub.id], session=get_session())]
-    names = dicts_service.region_names([sub.region_code], session=get_session())
-    return dict(sub=sub, lib=lib, record=record, lines=lines, formal=formal, history=history,
-                changed=sum(1 for line in lines if line.changed), region_name=names.get(sub.region_code, ""),
-                can_decide=sub.is_open and sub.awaiting == _level(), reason="", errors={}, **extra)
+    return dict(common, lib=lib, kind=None, record=record, lines=lines, formal=formal,
+                changed=sum(1 for line in lines if line.changed))
 
 
 @bp.get("/<int:submission_id>")
@@ -149,7 +155,9 @@ def _decided_fragment(sub: Submission, message: str, category: str, **extra: obj
     """The pane after a decision, plus the queue row and the counters out of band."""
     args = _args()
     ctx = _pane_context(sub, message=message, category=category, **extra)
-    html = render_template("review/_decided.html", counts=_counts(), libraries=LIBRARIES, args=args,
+    # The queue's row and counters follow out of band, when the pane sits beside them (not on its own page).
+    in_queue = urlparse(request.headers.get("HX-Current-URL", "")).path == url_for("review.queue")
+    html = render_template("review/_decided.html", counts=_counts(), libraries=titles(), args=args, in_queue=in_queue,
                            region_names={sub.region_code: ctx["region_name"]}, **ctx)
     response = current_app.response_class(html)
     response.vary.add("HX-Request")
@@ -186,7 +194,8 @@ def _answer(sub: Submission, message: str, category: str) -> ResponseReturnValue
 
 
 def review_label(sub: Submission) -> str:
-    return {"county_approved": "通过区县初审，已转市级确认", "approved": "审核通过并入库",
+    return {"county_approved": "通过区县初审，已转市级确认",
+            "approved": "审核通过并入库" if sub.library in LIBRARIES else "审核通过",
             "rejected": "驳回", "returned": "退回修改"}.get(sub.status, sub.status_label)
 
 
