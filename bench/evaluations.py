@@ -154,6 +154,18 @@ def over_http(app, evaluation_id: int, county: str, requests: int) -> bool:
             good = p95(samples) <= target
             ok = ok and good
             print(f"  {name:<34} {figures(samples)}  {'ok' if good else 'TARGET MISSED'}")
+        # The analysis is kept until its data change (app/listcache.cached_value): the figures above are
+        # mostly kept answers. Each distinct filter combination below is asked once, so each is computed.
+        cold = []
+        for kind in ("onsite", "self"):
+            for stage in ("", "before", "after", "yearly"):
+                for period in ("", "2024", "2025"):
+                    t0 = time.perf_counter()
+                    city.get(f"/evaluations/analysis?kind={kind}&stage={stage}&period={period}")
+                    cold.append((time.perf_counter() - t0) * 1000)
+        good = p95(cold) <= PAGE_TARGET_MS
+        print(f"  {'page, computed (distinct filters)':<34} {figures(cold)}  {'ok' if good else 'TARGET MISSED'}")
+        ok = ok and good
         ent = Client(f"http://127.0.0.1:{server.effective_port}")
         ent.login("bench_ent", PASSWORD)
         print(f"report over HTTP (target ≤ {DOWNLOAD_TARGET_MS} ms):")

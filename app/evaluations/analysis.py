@@ -64,14 +64,24 @@ class Analysis:
     pilot_source: str = ""
 
 
-def pilot_industries(region_code: str) -> dict:
-    """The pilot industries of the official's city: instance/pilot-industries.json if a deployment put one
-    there, else the shipped data."""
-    path = R.DATA / "pilot-industries.json"
+def _pilot_industries_path() -> Path:
+    """instance/pilot-industries.json if a deployment put one there, else the shipped data."""
     if has_app_context():
         custom = Path(current_app.instance_path) / "pilot-industries.json"
         if custom.exists():
-            path = custom
+            return custom
+    return R.DATA / "pilot-industries.json"
+
+
+def pilot_industries_stamp() -> tuple[str, int]:
+    """Which pilot-industry file is in force, and when it last changed (a kept analysis follows it)."""
+    path = _pilot_industries_path()
+    return str(path), path.stat().st_mtime_ns
+
+
+def pilot_industries(region_code: str) -> dict:
+    """The pilot industries of the official's city."""
+    path = _pilot_industries_path()
     cities = json.loads(path.read_text(encoding="utf-8")).get("cities", {})
     city = region_code[:4] + "00"
     return cities.get(city) or {"industries": []}

@@ -13,7 +13,10 @@ from app.dicts.service import counties_of, region_label
 from app.evaluations import analysis as AN
 from app.evaluations import bp, excel
 from app.evaluations import rules as R
-from app.evaluations.models import KIND_LABELS, STAGE_LABELS
+from app.evaluations.models import ANALYSIS_GENERATION, KIND_LABELS, STAGE_LABELS
+from app.generations import DICTS
+from app.libraries.registry import LIBRARIES, generation_of
+from app.listcache import cached_value
 from app.site.ids import parse_year
 
 
@@ -29,8 +32,14 @@ def _filters() -> AN.Filters:
 
 
 def _analysis() -> AN.Analysis:
+    """The analysis for the request's filters, kept until a counted result, a rule correction, the pilot
+    enterprises (their names and industries) or the reference data change, or the deployment's
+    pilot-industry file is replaced."""
     session = get_session()
-    return AN.analyse(session, _filters(), R.current(session=session))
+    filters, rules = _filters(), R.current(session=session)
+    key = ("evaluations.analysis", filters, rules.version, AN.pilot_industries_stamp())
+    inputs = (ANALYSIS_GENERATION, generation_of(LIBRARIES["pilots"]), DICTS)
+    return cached_value(inputs, key, session=session)(lambda: AN.analyse(session, filters, rules))
 
 
 def _filters_text(f: AN.Filters) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel, select
 
 from app.db import utcnow
+from app.generations import track
 
 SELF, ONSITE = "self", "onsite"
 KIND_LABELS = {SELF: "自评测", ONSITE: "现场评定"}
@@ -250,3 +251,9 @@ def latest_final(credit_code: str, *, session, kind: str | None = None, stage: s
     if stage:
         stmt = stmt.where(Evaluation.stage == stage)
     return session.exec(stmt.order_by(Evaluation.completed_at.desc(), Evaluation.id.desc())).first()
+
+
+# The analysis (app/evaluations/analysis.py) is kept until a fact or a rule correction changes it.
+ANALYSIS_GENERATION = "evaluations"
+track(EvaluationFact.__tablename__, ANALYSIS_GENERATION)
+track(RuleRevision.__tablename__, ANALYSIS_GENERATION)
